@@ -1,0 +1,11 @@
+"""Websocket routes, all under ws/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from studio import consumers
+
+websocket_urlpatterns = [
+    path("ws/ping/", consumers.PingConsumer.as_asgi()),
+]
