@@ -75,7 +75,9 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
         return raw
     parts = urlsplit(raw)
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
-        raise ImproperlyConfigured(f"{name} must be a URL starting with {' or '.join(schemes)}://, not {raw!r}.")
+        raise ImproperlyConfigured(
+            f"{name} must be a URL starting with {' or '.join(schemes)}://, not {raw!r}."
+        )
     return raw
 
 
@@ -84,14 +86,16 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (make run writes one to .env).")
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     SECRET_KEY = "django-insecure-atelier-development-only"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if urlsplit(_origin).scheme not in ("http", "https"):
-        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entries must start with http:// or https://, not {_origin!r}.")
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entries must start with http:// or https://, not {_origin!r}."
+        )
 
 INSTALLED_APPS = [
     "daphne",
@@ -138,10 +142,12 @@ TEMPLATES = [
 
 VAR_DIR = Path(os.environ.get("ATELIER_VAR_DIR", BASE_DIR / "var"))
 
-try:
-    DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'atelier.sqlite3'}")}
-except (ImproperlyConfigured, KeyError, ValueError) as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from None
+_database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'atelier.sqlite3'}"
+if urlsplit(_database_url).scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be a sqlite:/// or postgres:// URL, not {_database_url.split(':', 1)[0]!r}://..."
+    )
+DATABASES = {"default": environ.Env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (the job runner and the request handlers) share one file: wait for the lock
     # instead of failing at once, and write-ahead log so readers never block the writer.
@@ -217,5 +223,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}, "openai": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
+    },
 }

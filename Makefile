@@ -1,0 +1,64 @@
+# Atelier: `make run` starts it on the emulator; `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: help install run test test-unit test-browser lint format chromium services bench
+
+help:
+	@echo "make run     set up and start Atelier on http://127.0.0.1:$(PORT)/ (the OpenAI emulator when no OPENAI_API_KEY)"
+	@echo "make test    set up and run every check and test"
+	@echo "make lint    ruff check and format check"
+	@echo "make bench   run the benchmarks under bench/"
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$(.ci/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py launch --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Debian's Chromium for the browser tests, installed when it is missing and we may (root with apt-get).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) \
+			|| echo "Could not install chromium: browser tests will skip (or fail under ATELIER_REQUIRE_SERVICES=1)"; \
+	fi
+
+# PostgreSQL and Redis run on this machine kind; start them if they are installed but stopped.
+services:
+	@if [ "$${ATELIER_REQUIRE_SERVICES:-0}" = 1 ]; then .ci/start-services; fi
+
+test: install chromium services
+	$(VENV)/bin/ruff check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest --ignore=tests/browser
+	$(VENV)/bin/pytest tests/browser
+
+test-unit: install
+	$(VENV)/bin/pytest --ignore=tests/browser
+
+test-browser: install chromium
+	$(VENV)/bin/pytest tests/browser
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; DEBUG=1 $(PY) $$script || exit 1; done

@@ -1,0 +1,49 @@
+"""Shared test fixtures: the personas alice (owner) and charlie (must never see alice's things),
+the emulator over real HTTP, and the machine's real PostgreSQL and Redis where a test is about them."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+PASSWORD = "correct horse battery staple"
+
+
+def service_available(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip a test whose real service is absent, unless CI demands every service (then fail)."""
+    if service_available(host, port):
+        return
+    message = f"{name} is not answering on {host}:{port}"
+    if os.environ.get("ATELIER_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message}, and ATELIER_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(f"{message}; start it to run this test")
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password=PASSWORD)
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    return django_user_model.objects.create_user("charlie", password=PASSWORD)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Every test writes its images to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the app's own settings, with test-friendly environment defaults."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+# Tests run jobs explicitly; the embedded runner thread is exercised by tests that start it themselves.
+os.environ.setdefault("ATELIER_EMBEDDED_RUNNER", "0")
+os.environ.setdefault("ATELIER_ENV_FILE", "/nonexistent")
+
+from studio.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

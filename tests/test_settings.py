@@ -1,0 +1,71 @@
+"""The settings refuse values they cannot read, naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_with(**env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    }
+    clean["ATELIER_ENV_FILE"] = "/nonexistent"
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "1", "ATELIER_JOB_CONCURRENCY": "many"}, "ATELIER_JOB_CONCURRENCY"),
+        ({"DEBUG": "1", "ATELIER_JOB_CONCURRENCY": "0"}, "ATELIER_JOB_CONCURRENCY"),
+        ({"DEBUG": "1", "ATELIER_OPENAI_TIMEOUT": "soon"}, "ATELIER_OPENAI_TIMEOUT"),
+        ({"DEBUG": "1", "REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ({"DEBUG": "1", "OPENAI_BASE_URL": "ftp://example.com"}, "OPENAI_BASE_URL"),
+        ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "example.com"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"DEBUG": "0"}, "SECRET_KEY"),
+    ],
+)
+def test_it_refuses_a_bad_value_naming_the_variable(env, named):
+    result = check_with(**env)
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_it_starts_with_good_values():
+    result = check_with(DEBUG="1", ATELIER_JOB_CONCURRENCY="3", REDIS_URL="redis://127.0.0.1:6379/0")
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+            "ATELIER_ENV_FILE": "/nonexistent",
+            "DEBUG": "0",
+            "SECRET_KEY": "x7!kq2#p9v$w4z8m@n3b6c1d5f0g-h_j*l&r^t(y)u+i=o~e%a" * 2,
+            "ALLOWED_HOSTS": "atelier.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
