@@ -150,9 +150,14 @@ if urlsplit(_database_url).scheme not in ("sqlite", "postgres", "postgresql", "p
 DATABASES = {"default": environ.Env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (the job runner and the request handlers) share one file: wait for the lock
-    # instead of failing at once, and write-ahead log so readers never block the writer.
+    # instead of failing at once, take it when a transaction begins (so read-then-write transactions,
+    # like a budget reservation, are serialised), and write-ahead log so readers never block the writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,0 +1,7 @@
+"""Studio's models: the jobs sent to the model service, the images they made, and what they cost."""
+
+from studio.models.images import ImageAsset
+from studio.models.jobs import GenerationJob
+from studio.models.usage import UsageRecord
+
+__all__ = ["GenerationJob", "ImageAsset", "UsageRecord"]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def image_path(instance: ImageAsset, filename: str) -> str:
+    """Content-addressed: the file is named by its SHA-256, so identical bytes are stored once."""
+    return f"images/{instance.sha256[:2]}/{instance.sha256}.{instance.format}"
+
+
+def thumbnail_path(instance: ImageAsset, filename: str) -> str:
+    return f"thumbs/{instance.sha256[:2]}/{instance.sha256}.webp"
+
+
+class ImageQuerySet(models.QuerySet):
+    def for_user(self, user) -> ImageQuerySet:
+        return self.filter(owner=user)
+
+    def finals(self) -> ImageQuerySet:
+        return self.filter(kind=ImageAsset.Kind.FINAL)
+
+
+class ImageAsset(models.Model):
+    """An image file a user owns: a model's output (partial or final), an upload, or a mask."""
+
+    class Kind(models.TextChoices):
+        FINAL = "final", "Final image"
+        PARTIAL = "partial", "Partial image"
+        RAW = "raw", "Raw model output (before paste-back)"
+        UPLOAD = "upload", "Uploaded image"
+        MASK = "mask", "Mask"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    job = models.ForeignKey(
+        "studio.GenerationJob", null=True, blank=True, on_delete=models.CASCADE, related_name="images"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FINAL)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file = models.FileField(upload_to=image_path, max_length=200)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=5)
+    size_bytes = models.PositiveIntegerField()
+    partial_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    output_index = models.PositiveSmallIntegerField(default=0, help_text="Which of the job's n images.")
+    mask = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For an edit's output: the mask it was sent with.",
+    )
+    raw = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For a pasted-back edit: the model's own output, kept as it came.",
+    )
+    leak_ratio = models.FloatField(null=True, blank=True)
+    favourite = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.width}x{self.height} {self.format}"
+
+    @property
+    def dimensions(self) -> str:
+        return f"{self.width}x{self.height}"

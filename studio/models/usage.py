@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class UsageQuerySet(models.QuerySet):
+    def for_user(self, user) -> UsageQuerySet:
+        return self.filter(owner=user)
+
+
+class UsageRecord(models.Model):
+    """What one call to the model service cost, from the `usage` the API returned."""
+
+    class Api(models.TextChoices):
+        IMAGES = "images", "Image API"
+        RESPONSES = "responses", "Responses API"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_records"
+    )
+    job = models.ForeignKey(
+        "studio.GenerationJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
+    api = models.CharField(max_length=10, choices=Api.choices)
+    model = models.CharField(max_length=60)
+    quality = models.CharField(max_length=10)
+    size = models.CharField(max_length=12)
+    input_text_tokens = models.PositiveIntegerField(default=0)
+    input_image_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    partial_image_tokens = models.PositiveIntegerField(default=0, help_text="Of the output tokens.")
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = UsageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.quality} {self.size}: ${self.cost_usd}"
