@@ -1,0 +1,30 @@
+"""Serving the emulator with Daphne, in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def serve(host: str, port: int, *, on_ready: Callable[[], None] | None = None) -> None:
+    """Run Daphne on the emulator's ASGI app until interrupted (blocks)."""
+    from daphne.server import Server  # installs Twisted's asyncio reactor: import only when serving
+
+    from .app import application
+
+    class EmulatorServer(Server):
+        def create_application(self, protocol, scope):
+            # Give the app a way to drop the TCP connection mid-answer (the `cut` fault): plain ASGI has none.
+            def cut() -> None:
+                if protocol.channel is not None and protocol.channel.transport is not None:
+                    protocol.channel.transport.loseConnection()
+
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), "emulator.cut": cut}}
+            return super().create_application(protocol, scope)
+
+    EmulatorServer(
+        application,
+        endpoints=[f"tcp:port={port}:interface={host}"],
+        ready_callable=on_ready,
+        verbosity=0,
+        application_close_timeout=5,
+    ).run()

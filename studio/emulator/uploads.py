@@ -1,0 +1,97 @@
+"""Input images as the server checks them: MIME type, 50 MB limit, decodable, and the mask's PNG-with-alpha rule."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from .errors import bad_request
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_IMAGES = 16
+MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
+PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class InputImage:
+    data: bytes
+    width: int
+    height: int
+    has_alpha: bool
+    is_png: bool
+
+
+def check_image(data: bytes, content_type: str, *, param: str) -> InputImage:
+    mime = content_type.split(";")[0].strip().lower()
+    if mime not in MIME_TYPES:
+        raise bad_request(
+            f"Invalid file '{param}': unsupported mimetype ('{mime}'). Supported file formats are "
+            "'image/jpeg', 'image/png', and 'image/webp'.",
+            param=param,
+            code="unsupported_file_mimetype",
+        )
+    if len(data) > MAX_BYTES:
+        raise bad_request(
+            f"Invalid file '{param}': file too large ({len(data)} bytes). Each image must be under 50 MB.",
+            param=param,
+            code="image_file_too_large",
+        )
+    if not data:
+        raise bad_request(f"Invalid file '{param}': the file is empty.", param=param, code="empty_image_file")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError):
+        raise bad_request(
+            f"Invalid file '{param}': the image could not be read.", param=param, code="image_parse_error"
+        ) from None
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    return InputImage(data, image.width, image.height, has_alpha, image.format == "PNG")
+
+
+def check_mask(data: bytes, content_type: str, first: InputImage, *, param: str = "mask") -> InputImage:
+    mask = check_image(data, content_type, param=param)
+    if not mask.is_png:
+        raise bad_request(
+            "Invalid mask image format - mask must be a PNG image.", param=param, code="invalid_image_format"
+        )
+    if not mask.has_alpha:
+        raise bad_request(
+            "Invalid mask image format - mask image missing alpha channel.",
+            param=param,
+            code="invalid_image_format",
+        )
+    if (mask.width, mask.height) != (first.width, first.height):
+        raise bad_request(
+            f"Invalid mask image - mask size ({mask.width}x{mask.height}) does not match image size "
+            f"({first.width}x{first.height}).",
+            param=param,
+            code="invalid_value",
+        )
+    return mask
+
+
+def decode_data_url(url: str, *, param: str) -> tuple[bytes, str]:
+    """The bytes and MIME type of a `data:image/...;base64,` URL; the emulator is offline, so nothing else."""
+    if not url.startswith("data:"):
+        raise bad_request(
+            f"Invalid '{param}': the emulator cannot download '{url[:60]}'; send the image as a base64 data URL.",
+            param=param,
+            code="invalid_image_url",
+        )
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        raise bad_request(
+            f"Invalid '{param}': expected a base64 data URL.", param=param, code="invalid_image_url"
+        )
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise bad_request(
+            f"Invalid '{param}': the data URL is not valid base64.", param=param, code="invalid_base64_image"
+        ) from None
+    return data, header[5:].split(";")[0]
