@@ -102,3 +102,16 @@ def stream_error_object() -> dict:
         "message": "The server had an error while processing your request. Sorry about that!",
         "param": None,
     }
+
+
+def error_event(error: dict, sequence_number: int) -> dict:
+    """A mid-stream error as the real server sends it (nested `error`, which makes the SDK raise), with the
+    top-level `code`/`message`/`param` of the published ResponseErrorEvent schema as well."""
+    return {
+        "type": "error",
+        "code": error.get("code"),
+        "message": error["message"],
+        "param": error.get("param"),
+        "error": error,
+        "sequence_number": sequence_number,
+    }

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from . import config
 from .errors import bad_request, missing_parameter, moderation_blocked, unknown_parameter
-from .faults import stream_error_object
+from .faults import error_event, stream_error_object
 from .rendering import RenderJob, rendered
 from .tokens import image_usage
 from .uploads import MAX_IMAGES, InputImage, check_image, check_mask
@@ -205,16 +205,3 @@ async def image_events(
             },
         )
         sent += 1
-
-
-def error_event(error: dict, sequence_number: int) -> dict:
-    """A mid-stream error as the real server sends it (nested `error`, which makes the SDK raise), with the
-    top-level `code`/`message`/`param` of the published ResponseErrorEvent schema as well."""
-    return {
-        "type": "error",
-        "code": error.get("code"),
-        "message": error["message"],
-        "param": error.get("param"),
-        "error": error,
-        "sequence_number": sequence_number,
-    }
