@@ -68,6 +68,15 @@ async def serve_api(request: Request, send: Callable) -> None:
         reply = await dispatch(request, fault)
     except APIError as error:
         reply = JsonReply(error.status, error.body(), error.headers)
+    if (
+        fault is not None
+        and fault.name == "stream-error"
+        and isinstance(reply, JsonReply)
+        and reply.status == 200
+    ):
+        # Nothing to break mid-way in a plain answer: it fails whole.
+        error = early_error(Fault("500"), model=_model_named(request), request_id=request.request_id)
+        reply = JsonReply(error.status, error.body())
     cut = fault is not None and fault.name == "cut"
     if cut and isinstance(reply, JsonReply) and request.cut_connection is not None:
         # A plain answer that never arrives: the connection drops with nothing sent (the SDK retries that).

@@ -6,13 +6,13 @@ import time
 from collections.abc import AsyncIterator
 
 from . import config
-from .errors import bad_request, missing_parameter, moderation_blocked, unknown_parameter
+from .errors import bad_request, invalid_type, missing_parameter, moderation_blocked, unknown_parameter
 from .faults import error_event, stream_error_object
 from .rendering import RenderJob, rendered
 from .tokens import image_usage
-from .uploads import MAX_IMAGES, InputImage, check_image, check_mask
+from .uploads import MAX_IMAGES, check_image, check_mask, decode_data_url
 from .validation import Fields, ImageOptions, check_model, check_prompt, read_image_options
-from .wire import Call, Event, JsonReply, StreamReply
+from .wire import Call, Event, Form, JsonReply, StreamReply
 
 # A generation is this many streamed steps of latency: up to three partial images, then the final one.
 STEPS_PER_IMAGE = 4
@@ -52,36 +52,26 @@ async def create_generation(call: Call) -> JsonReply | StreamReply:
 
 
 async def create_edit(call: Call) -> JsonReply | StreamReply:
-    if not call.request.is_multipart():
-        raise bad_request(
-            "The emulator takes edits as multipart/form-data, the way the SDK sends them.",
-            param=None,
-            code="invalid_request",
-        )
-    form = call.request.form()
-    fields = Fields(form.fields, from_form=True)
+    """Multipart as the SDK sends it; also the JSON body of the published spec (images as data URLs)."""
+    if call.request.is_multipart():
+        fields, sources, mask_source = read_multipart_edit(call.request.form())
+    else:
+        fields, sources, mask_source = read_json_edit(call.request.json())
     model = check_model(fields)
-    reject_unknown(form.fields, EDIT_SCALAR_FIELDS)
-    for upload in form.files:
-        if upload.field not in ("image", "image[]", "mask"):
-            raise unknown_parameter(upload.field)
     prompt = check_prompt(fields)
-    uploads = [upload for upload in form.files if upload.field in ("image", "image[]")]
-    if not uploads:
+    if not sources:
         raise missing_parameter("image")
-    if len(uploads) > MAX_IMAGES:
+    if len(sources) > MAX_IMAGES:
         raise bad_request(
             f"Invalid 'image': array too long. Expected an array with maximum length {MAX_IMAGES}, "
-            f"but got an array with length {len(uploads)} instead.",
+            f"but got an array with length {len(sources)} instead.",
             param="image",
             code="array_above_max_length",
         )
-    images: list[InputImage] = []
-    for index, upload in enumerate(uploads):
-        param = "image" if len(uploads) == 1 else f"image[{index}]"
-        images.append(check_image(upload.data, upload.content_type, param=param))
-    masks = [upload for upload in form.files if upload.field == "mask"]
-    mask = check_mask(masks[0].data, masks[0].content_type, images[0]) if masks else None
+    images = [check_image(data, mime, param=param) for data, mime, param in sources]
+    mask = (
+        check_mask(mask_source[0], mask_source[1], images[0], param=mask_source[2]) if mask_source else None
+    )
     first_size = (images[0].width, images[0].height)
     options = read_image_options(
         fields, model=model, rule_param=str, reference=first_size, accepts_fidelity=True
@@ -103,6 +93,54 @@ async def create_edit(call: Call) -> JsonReply | StreamReply:
     ]
     input_sizes = [(image.width, image.height) for image in images]
     return await answer(call, "image_edit", jobs, options, prompt, input_sizes, stream=stream, fields=fields)
+
+
+Source = tuple[bytes, str, str]  # data, MIME type, the parameter it came in (for errors)
+
+
+def read_multipart_edit(form: Form) -> tuple[Fields, list[Source], Source | None]:
+    reject_unknown(form.fields, EDIT_SCALAR_FIELDS)
+    for upload in form.files:
+        if upload.field not in ("image", "image[]", "mask"):
+            raise unknown_parameter(upload.field)
+    uploads = [upload for upload in form.files if upload.field in ("image", "image[]")]
+    sources = [
+        (upload.data, upload.content_type, "image" if len(uploads) == 1 else f"image[{index}]")
+        for index, upload in enumerate(uploads)
+    ]
+    masks = [upload for upload in form.files if upload.field == "mask"]
+    mask = (masks[0].data, masks[0].content_type, "mask") if masks else None
+    return Fields(form.fields, from_form=True), sources, mask
+
+
+def read_json_edit(body: object) -> tuple[Fields, list[Source], Source | None]:
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.", param=None, code="invalid_type")
+    reject_unknown(body, EDIT_SCALAR_FIELDS | {"images", "mask"})
+    references = body.get("images") or []
+    if not isinstance(references, list):
+        raise invalid_type("images", "an array", references)
+    sources = [image_reference(reference, f"images[{index}]") for index, reference in enumerate(references)]
+    mask = image_reference(body["mask"], "mask") if body.get("mask") is not None else None
+    return Fields(body), sources, mask
+
+
+def image_reference(reference: object, param: str) -> Source:
+    """An `ImageRefParam`: exactly one of `image_url` (a data URL here: the emulator is offline) or `file_id`."""
+    if not isinstance(reference, dict) or ("image_url" in reference) == ("file_id" in reference):
+        raise bad_request(
+            f"Invalid '{param}': expected exactly one of 'image_url' or 'file_id'.",
+            param=param,
+            code="invalid_value",
+        )
+    if "file_id" in reference:
+        raise bad_request(
+            f"File '{reference['file_id']}' not found: the emulator has no Files API; use a data URL.",
+            param=f"{param}.file_id",
+            code=None,
+        )
+    data, mime = decode_data_url(str(reference["image_url"]), param=f"{param}.image_url")
+    return data, mime, f"{param}.image_url"
 
 
 def reject_unknown(raw: dict, known: frozenset[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 
@@ -10,6 +11,9 @@ def serve(host: str, port: int, *, on_ready: Callable[[], None] | None = None) -
     from daphne.server import Server  # installs Twisted's asyncio reactor: import only when serving
 
     from .app import application
+
+    # Daphne narrates its start-up at INFO; the command prints the one line that matters.
+    logging.getLogger("daphne").setLevel(logging.WARNING)
 
     class EmulatorServer(Server):
         def create_application(self, protocol, scope):

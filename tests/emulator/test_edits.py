@@ -11,7 +11,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from tests.support.emulator import start_emulator
 
-from .conftest import decode, png_bytes
+from .conftest import data_url, decode, png_bytes
 
 
 def photo(size=(1024, 1024), colour=(40, 120, 200)) -> tuple[str, bytes, str]:
@@ -157,3 +157,19 @@ async def test_it_serves_edits_to_the_async_client(async_client):
     result = await async_client.images.edit(model="gpt-image-2", prompt="A moon", image=photo())
 
     assert decode(result.data[0].b64_json).size == (1024, 1024)
+
+
+def test_it_takes_the_json_edit_body_of_the_published_spec(client):
+    result = client.post(
+        "/images/edits",
+        cast_to=object,
+        body={
+            "model": "gpt-image-1.5",
+            "prompt": "Replace the background with a snowy mountain scene",
+            "images": [{"image_url": data_url(png_bytes((1024, 1536)))}],
+            "output_format": "jpeg",
+        },
+    )
+
+    assert decode(result["data"][0]["b64_json"]).size == (1024, 1536)
+    assert result["output_format"] == "jpeg"

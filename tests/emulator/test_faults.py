@@ -177,3 +177,10 @@ def test_the_latency_header_slows_one_request(client):
     client.images.generate(**PARAMS, extra_headers={"X-Emulator-Latency": "0.1"})
 
     assert time.monotonic() - started >= 0.4
+
+
+def test_a_stream_error_on_a_plain_call_is_a_server_error(emulator):
+    client = openai.OpenAI(base_url=emulator.base_url, api_key="sk-test", max_retries=0)
+
+    with pytest.raises(openai.InternalServerError):
+        client.images.generate(**PARAMS, extra_headers=fault("stream-error"))

@@ -13,7 +13,11 @@ def test_it_streams_a_fresh_1024_generation_with_three_partials_well_under_a_sec
     started = time.monotonic()
     events = list(
         client.images.generate(
-            model="gpt-image-2", prompt=f"A fresh poster {uuid.uuid4()}", stream=True, partial_images=3, quality="high"
+            model="gpt-image-2",
+            prompt=f"A fresh poster {uuid.uuid4()}",
+            stream=True,
+            partial_images=3,
+            quality="high",
         )
     )
 
