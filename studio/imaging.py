@@ -1,0 +1,208 @@
+"""Pillow work: checking uploads, thumbnails, format conversion, masks, paste-back and the leak figure.
+
+Every function refuses bad input with `ImageRejected`, whose message can be shown to the user as it is.
+
+Mask polarity: in a mask Atelier sends, alpha 0 (transparent) marks where the model may change the image, as
+the API wants. A grayscale or RGB mask (no alpha) is read the way designers paint: white (painted) = change
+here, black = keep. It becomes an alpha mask with the source article's method (`convert("L")`, then
+`putalpha` on an RGBA copy), inverted so that white turns transparent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Twice gpt-image-2's largest output: room for big references, none for decompression bombs.
+MAX_PIXELS = 2 * 8_294_400
+
+
+class ImageRejected(ValueError):
+    """An image Atelier will not take, with a message for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # png, jpeg or webp
+    width: int
+    height: int
+    mode: str
+    has_alpha: bool
+    sha256: str
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read(data) -> bytes:
+    return data if isinstance(data, bytes) else data.read()
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open without decoding pixels, refusing what is not an image and decompression bombs."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected("That image declares far more pixels than any real picture: refused.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageRejected("That file is not an image Atelier can read (use PNG, JPEG or WebP).") from None
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageRejected(
+            f"That image is {image.width}x{image.height}: more than {MAX_PIXELS:,} pixels is refused."
+        )
+    return image
+
+
+def inspect_upload(data, *, max_bytes: int = MAX_UPLOAD_BYTES) -> ImageInfo:
+    """Check an uploaded image (bytes or a file) fully, without trusting its name or declared type."""
+    data = _read(data)
+    if not data:
+        raise ImageRejected("That file is empty.")
+    if len(data) > max_bytes:
+        raise ImageRejected(
+            f"That file is {len(data) / 1_048_576:.1f} MB; images must be under {max_bytes // 1_048_576} MB."
+        )
+    image = _open(data)
+    if image.format not in ALLOWED_FORMATS:
+        raise ImageRejected(f"{image.format or 'That'} images are not accepted: use PNG, JPEG or WebP.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected("That image is damaged or cut short, and cannot be read.") from None
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    return ImageInfo(
+        ALLOWED_FORMATS[image.format], image.width, image.height, image.mode, has_alpha, sha256_hex(data)
+    )
+
+
+def _decode(data: bytes) -> Image.Image:
+    image = _open(data)
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected("That image is damaged or cut short, and cannot be read.") from None
+    return image
+
+
+def make_thumbnail(data: bytes, max_edge: int = 512) -> bytes:
+    """A small WebP for lists and grids, upright (EXIF orientation applied), aspect ratio kept."""
+    image = ImageOps.exif_transpose(_decode(data))
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+    image.thumbnail((max_edge, max_edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def convert_format(data: bytes, fmt: str, compression: int | None = None) -> bytes:
+    """Re-encode as png, jpeg or webp; `compression` (0-100) is the JPEG/WebP quality."""
+    image = _decode(data)
+    out = io.BytesIO()
+    if fmt == "png":
+        image.save(out, "PNG", optimize=False)
+    elif fmt in ("jpeg", "webp"):
+        if fmt == "jpeg" and image.mode != "RGB":
+            image = _flatten(image)
+        image.save(out, fmt.upper(), quality=95 if compression is None else compression)
+    else:
+        raise ImageRejected(f"Cannot convert to {fmt!r}: choose png, jpeg or webp.")
+    return out.getvalue()
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def normalise_mask(mask_bytes: bytes, size: tuple[int, int]) -> bytes:
+    """A PNG RGBA mask at exactly `size`, alpha 0 where the model may change the image."""
+    mask = _decode(mask_bytes)
+    if mask.size != tuple(size):
+        raise ImageRejected(
+            f"The mask is {mask.width}x{mask.height} but the image is {size[0]}x{size[1]}: they must match."
+        )
+    has_alpha = mask.mode in ("RGBA", "LA", "PA") or (mask.mode == "P" and "transparency" in mask.info)
+    if has_alpha:
+        rgba = mask.convert("RGBA")
+        if rgba.getchannel("A").getextrema() != (255, 255):
+            return _png(rgba)
+        # An opaque RGBA file carries its painting in colour: read it as a grayscale mask.
+        mask = rgba.convert("RGB")
+    painted = mask.convert("L")
+    rgba = mask.convert("RGBA")
+    rgba.putalpha(ImageOps.invert(painted))
+    return _png(rgba)
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def editable_area(mask_png: bytes) -> Image.Image:
+    """An L image: 255 where the mask lets the model change the image, 0 where it must be kept."""
+    return ImageOps.invert(_decode(mask_png).convert("RGBA").getchannel("A"))
+
+
+def paste_back(
+    original: bytes, edited: bytes, mask_png: bytes, *, feather_px: int = 8, out_format: str = "png"
+) -> bytes:
+    """The edit inside the mask, the original everywhere else, pixel for pixel.
+
+    The blend is feathered inward only: the feather fades the edit in over `feather_px` pixels inside the
+    editable area, so every pixel outside it is exactly the original's.
+    """
+    base = _decode(original)
+    result = _decode(edited)
+    if base.size != result.size:
+        raise ImageRejected(f"The edit is {result.size} but the original is {base.size}: cannot paste back.")
+    area = editable_area(mask_png)
+    if area.size != base.size:
+        raise ImageRejected("The mask does not match the image's size.")
+    if feather_px > 0:
+        # Erode the area, then blur: the soft edge stays inside the editable area.
+        eroded = area.filter(ImageFilter.MinFilter(2 * (feather_px // 2) + 1))
+        soft = eroded.filter(ImageFilter.GaussianBlur(feather_px / 2))
+        alpha = ImageChops.multiply(soft, area)
+    else:
+        alpha = area
+    mode = "RGBA" if "A" in base.getbands() or "A" in result.getbands() else "RGB"
+    composite = Image.composite(result.convert(mode), base.convert(mode), alpha)
+    return convert_format(_png(composite), out_format) if out_format != "png" else _png(composite)
+
+
+def leak_ratio(original: bytes, edited: bytes, mask_png: bytes, *, tolerance: int = 8) -> float:
+    """The share of pixels outside the mask that the model changed by more than `tolerance` (0-255) in
+    any channel."""
+    base = _decode(original).convert("RGB")
+    result = _decode(edited).convert("RGB")
+    if base.size != result.size:
+        raise ImageRejected("The edit and the original differ in size.")
+    keep = editable_area(mask_png).point(lambda v: 255 if v == 0 else 0)
+    outside = keep.histogram()[255]
+    if outside == 0:
+        return 0.0
+    difference = ImageChops.difference(base, result)
+    channels = difference.split()
+    worst = channels[0]
+    for channel in channels[1:]:
+        worst = ImageChops.lighter(worst, channel)
+    changed = worst.point(lambda v: 255 if v > tolerance else 0)
+    leaked = ImageChops.multiply(changed, keep).histogram()[255]
+    return leaked / outside

@@ -1,0 +1,148 @@
+"""Token and cost arithmetic, in Decimal, with every price in one table.
+
+The estimate before a job uses the published tables; the actual cost after it uses the tokens the API reported.
+
+Token model for sizes outside the tables (gpt-image-2 publishes only a calculator): a quality's 1024x1024 count
+T scales as T x (pixels / 1024^2)^0.64 x (long edge / short edge)^-1.24, rounded. The exponents fit the
+calculator's published high-quality figures (1536x1024 = 5,488; 1792x1024 = 5,063; 3584x2048 = 12,329) within
+about 1%: tokens grow slower than the area, and a non-square image costs fewer tokens than a square one of the
+same area. Such estimates are marked inexact, and so is `quality: auto` (estimated as medium).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from studio import sizes
+
+MILLION = Decimal(1_000_000)
+PARTIAL_IMAGE_TOKENS = 100
+
+
+@dataclass(frozen=True)
+class Prices:
+    """USD per 1M tokens."""
+
+    text_input: Decimal
+    image_input: Decimal
+    image_output: Decimal
+
+
+PRICES = {
+    "gpt-image-2": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("30.00")),
+    "gpt-image-1.5": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00")),
+    "chatgpt-image-latest": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00")),
+    "gpt-image-1-mini": Prices(Decimal("2.00"), Decimal("2.50"), Decimal("8.00")),
+    "gpt-image-1": Prices(Decimal("5.00"), Decimal("10.00"), Decimal("40.00")),
+}
+
+# Output tokens per image, by quality, for the sizes each model's table gives.
+GPT_IMAGE_2_TOKENS = {
+    "low": {(1024, 1024): 200, (1536, 1024): 167, (1024, 1536): 167},
+    "medium": {(1024, 1024): 1756, (1536, 1024): 1367, (1024, 1536): 1367},
+    "high": {(1024, 1024): 7024, (1536, 1024): 5488, (1024, 1536): 5488},
+}
+GPT_IMAGE_1_TOKENS = {
+    "low": {(1024, 1024): 272, (1024, 1536): 408, (1536, 1024): 400},
+    "medium": {(1024, 1024): 1056, (1024, 1536): 1584, (1536, 1024): 1568},
+    "high": {(1024, 1024): 4160, (1024, 1536): 6240, (1536, 1024): 6208},
+}
+
+
+def _canonical(model: str) -> str:
+    return "gpt-image-2" if model in sizes.GPT_IMAGE_2_MODELS else model
+
+
+def prices_for(model: str) -> Prices:
+    return PRICES.get(_canonical(model), PRICES["gpt-image-2"])
+
+
+@dataclass(frozen=True)
+class Estimate:
+    output_tokens: int
+    partial_image_tokens: int
+    input_text_tokens: int
+    input_image_tokens: int
+    cost_usd: Decimal
+    is_exact: bool
+
+
+def output_tokens(model: str, quality: str, width: int, height: int) -> tuple[int, bool]:
+    """Output tokens of one image, and whether the figure comes straight from a published table."""
+    exact = quality in ("low", "medium", "high")
+    quality = quality if exact else "medium"
+    table = (GPT_IMAGE_2_TOKENS if _canonical(model) == "gpt-image-2" else GPT_IMAGE_1_TOKENS)[quality]
+    if (width, height) in table:
+        return table[(width, height)], exact
+    square = table[(1024, 1024)]
+    ratio = max(width, height) / min(width, height)
+    tokens = square * (width * height / 1024**2) ** 0.64 * ratio**-1.24
+    return round(tokens), False
+
+
+def text_tokens(prompt: str) -> int:
+    """About four characters a token, as OpenAI's rule of thumb for English."""
+    return math.ceil(len(prompt) / 4) if prompt else 0
+
+
+def image_input_tokens(width: int, height: int) -> int:
+    """An input image is fitted into 2048x2048, its short side brought down to 768, then 64 tokens plus
+    176 per 512-pixel tile (a 1024x1024 reference is 768 tokens, as observed on gpt-image-2)."""
+    scale = min(1.0, 2048 / max(width, height))
+    width, height = width * scale, height * scale
+    scale = min(1.0, 768 / min(width, height))
+    width, height = width * scale, height * scale
+    return 64 + 176 * math.ceil(width / 512) * math.ceil(height / 512)
+
+
+def estimate(
+    model: str,
+    quality: str,
+    size: str,
+    n: int = 1,
+    partial_images: int = 0,
+    input_images: list[tuple[int, int]] | tuple = (),
+    prompt: str = "",
+) -> Estimate:
+    """What a request should cost before it is sent."""
+    dimensions = sizes.parse_size(size) if size != "auto" else None
+    width, height = dimensions or (1024, 1024)
+    per_image, exact = output_tokens(model, quality, width, height)
+    exact = exact and dimensions is not None
+    output = per_image * n
+    partial = PARTIAL_IMAGE_TOKENS * partial_images * n
+    text = text_tokens(prompt)
+    image_in = sum(image_input_tokens(w, h) for w, h in input_images)
+    cost = _cost(model, text, image_in, output + partial)
+    return Estimate(output, partial, text, image_in, cost, exact)
+
+
+def _cost(model: str, text: int, image_in: int, output: int) -> Decimal:
+    prices = prices_for(model)
+    total = (
+        text * prices.text_input + image_in * prices.image_input + output * prices.image_output
+    ) / MILLION
+    return total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def cost_from_usage(model: str, usage: dict) -> Decimal:
+    """The actual cost of a call from the `usage` the API returned (Image API events, or the Responses
+    image tool's usage; both split input tokens into text and image)."""
+    details = usage.get("input_tokens_details") or {}
+    total_input = usage.get("input_tokens") or 0
+    image_in = details.get("image_tokens") or 0
+    text = details.get("text_tokens", total_input - image_in) or 0
+    return _cost(model, text, image_in, usage.get("output_tokens") or 0)
+
+
+def format_usd(amount: Decimal) -> str:
+    """ "$0.211" under a dollar (three places, as OpenAI's tables), "$12.40" above, "< $0.001" for crumbs."""
+    if amount == 0:
+        return "$0.00"
+    if amount < Decimal("0.001"):
+        return "< $0.001"
+    if amount < 1:
+        return f"${amount.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}"
+    return f"${amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
