@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+
+from studio.models import ImageAsset
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -28,6 +31,17 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return self.title or f"Conversation {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("conversations:detail", args=[self.pk])
+
+
+class TurnQuerySet(models.QuerySet):
+    def with_display_data(self) -> TurnQuerySet:
+        """Everything the turn fragment shows, in a fixed number of queries whatever the count."""
+        return self.select_related("job", "conversation").prefetch_related(
+            "job__images", "job__usage_records"
+        )
+
 
 class Turn(models.Model):
     """One prompt in a conversation and the image it produced.
@@ -44,6 +58,7 @@ class Turn(models.Model):
     job = models.OneToOneField("studio.GenerationJob", on_delete=models.CASCADE, related_name="turn")
     prompt = models.TextField()
     image_options = models.JSONField(default=dict)
+    branched = models.BooleanField(default=False, help_text="Continues from a turn other than the latest.")
     previous_response_id = models.CharField(max_length=80, blank=True)
     response_id = models.CharField(max_length=80, blank=True, db_index=True)
     image_call_id = models.CharField(max_length=80, blank=True)
@@ -51,8 +66,31 @@ class Turn(models.Model):
     assistant_text = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = TurnQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return self.prompt[:60]
+
+    # The display helpers below read the prefetched images and usage (see with_display_data).
+
+    @property
+    def status(self) -> str:
+        return self.job.status
+
+    @property
+    def final_image(self) -> ImageAsset | None:
+        finals = [image for image in self.job.images.all() if image.kind == ImageAsset.Kind.FINAL]
+        return finals[-1] if finals else None
+
+    @property
+    def latest_partial(self) -> ImageAsset | None:
+        partials = [image for image in self.job.images.all() if image.kind == ImageAsset.Kind.PARTIAL]
+        return max(partials, key=lambda image: (image.partial_index or 0, image.pk)) if partials else None
+
+    @property
+    def cost_usd(self):
+        records = self.job.usage_records.all()
+        return sum(record.cost_usd for record in records) if records else None

@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from studio.routing import websocket_urlpatterns  # noqa: E402
+from studio.runner import start_embedded_runner  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -24,3 +25,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+start_embedded_runner()

@@ -47,3 +47,33 @@ def alice_client(client, alice):
 def _media_in_tmp(settings, tmp_path):
     """Every test writes its images to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    """One OpenAI emulator process for the session, over real HTTP, with no latency."""
+    from tests.support.emulator import start_emulator
+
+    server = start_emulator(latency=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server, settings):
+    """Point the app at the emulator, with a clean record of what it received."""
+    emulator_server.reset()
+    settings.OPENAI_API_KEY = ""
+    settings.OPENAI_BASE_URL = emulator_server.base_url
+    settings.ATELIER_OPENAI_EXTRA_HEADERS = {}
+    return emulator_server
+
+
+@pytest.fixture
+def emulator_fault(settings):
+    """Make the next calls to the emulator fail: emulator_fault("429;times=1"); emulator_fault("") heals."""
+
+    def arm(fault: str) -> None:
+        settings.ATELIER_OPENAI_EXTRA_HEADERS = {"X-Emulator-Fault": fault} if fault else {}
+
+    return arm

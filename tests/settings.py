@@ -10,3 +10,7 @@ os.environ.setdefault("ATELIER_ENV_FILE", "/nonexistent")
 from studio.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs queued through django.tasks run inline, so a test sees the whole job when the request returns.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+ATELIER_OPENAI_MAX_RETRIES = 2

@@ -81,8 +81,19 @@ class GenerationJob(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
     @property
-    def model_name(self) -> str:
-        return self.request.get("model", "")
+    def params(self) -> dict:
+        """The arguments of the SDK call (images and masks aside)."""
+        return self.request.get("params", {})
+
+    @property
+    def image_model(self) -> str:
+        """The image model: the call's own `model`, or the image tool's for a Responses turn."""
+        tool = self.params.get("tool")
+        return tool.get("model", "") if tool is not None else self.params.get("model", "")
+
+    @property
+    def prompt(self) -> str:
+        return self.params.get("prompt", "")
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -1,0 +1,48 @@
+"""The prompt box of a conversation: one Form for the view and for anything else that starts a turn."""
+
+from __future__ import annotations
+
+from django import forms
+
+from studio.forms import ImageOptionsForm
+from studio.models import ImageAsset
+
+
+class TurnForm(ImageOptionsForm):
+    """A prompt and the image tool's options; `parent` picks the turn to continue from (a branch)."""
+
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reference_images = forms.ModelMultipleChoiceField(
+        queryset=ImageAsset.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+
+    def __init__(self, *args, conversation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conversation = conversation
+        if conversation is not None:
+            self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
+                conversation.owner
+            ).exclude(kind=ImageAsset.Kind.PARTIAL)
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = None
+        if self.conversation is not None and self.conversation.pk:
+            parent = self.conversation.turns.filter(pk=parent_id).first()
+        if parent is None:
+            raise forms.ValidationError("That turn is not part of this conversation.")
+        if not parent.response_id:
+            raise forms.ValidationError("You can only continue from a turn that finished.")
+        return parent
+
+    def tool_options(self) -> dict:
+        """The image_generation tool's fields, as the Responses API takes them (no `n` there)."""
+        options = self.image_options()
+        options.pop("n", None)
+        return options
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(max_length=120, strip=True)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from conversations import views
+
+app_name = "conversations"
+
+urlpatterns = [
+    path("new", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/turns", views.add_turn, name="add_turn"),
+    path("<int:pk>/rename", views.rename, name="rename"),
+    path("<int:pk>/delete", views.delete, name="delete"),
+    path("turns/<int:pk>/", views.turn_fragment, name="turn"),
+    path("turns/<int:pk>/stop", views.stop, name="stop"),
+    path("turns/<int:pk>/retry", views.retry, name="retry"),
+    path("turns/<int:pk>/keep", views.keep_draft, name="keep_draft"),
+    path("turns/<int:pk>/discard", views.discard_draft, name="discard_draft"),
+]

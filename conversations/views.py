@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from conversations import services
+from conversations.forms import RenameForm, TurnForm
+from conversations.models import Conversation, Turn
+from studio import budgets
+from studio.jobs import cancel_job, retry_job
+
+
+def _get_conversation(request: HttpRequest, pk: int) -> Conversation:
+    """The signed-in user's conversation, or 404 (never another user's)."""
+    return get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+
+
+def _get_turn(request: HttpRequest, pk: int) -> Turn:
+    queryset = Turn.objects.with_display_data().filter(conversation__owner=request.user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _page_context(request: HttpRequest, conversation: Conversation | None, form: TurnForm) -> dict:
+    context = {
+        "conversations": Conversation.objects.for_user(request.user).only("pk", "title", "updated_at")[:200],
+        "conversation": conversation,
+        "form": form,
+    }
+    if conversation is not None:
+        context["turns"] = list(Turn.objects.with_display_data().filter(conversation=conversation))
+        context["cost"] = services.conversation_cost(conversation)
+    return context
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Home: the sidebar of conversations and a prompt box that starts a new one."""
+    return render(request, "conversations/conversation.html", _page_context(request, None, TurnForm()))
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    form = TurnForm(initial={**conversation.image_options}, conversation=conversation)
+    return render(request, "conversations/conversation.html", _page_context(request, conversation, form))
+
+
+def _start(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
+    form = TurnForm(request.POST, conversation=conversation or Conversation(owner=request.user))
+    if form.is_valid():
+        created = conversation is None
+        if created:
+            conversation = services.new_conversation(request.user, image_options=form.tool_options())
+        try:
+            turn = services.start_turn(
+                conversation,
+                prompt=form.cleaned_data["prompt"],
+                tool_options=form.tool_options(),
+                parent=form.cleaned_data.get("parent"),
+                reference_images=list(form.cleaned_data.get("reference_images") or []),
+            )
+        except budgets.BudgetExceeded as exc:
+            if created:
+                conversation.delete()
+            form.add_error(None, exc.message)
+        else:
+            if created or not request.htmx:
+                url = conversation.get_absolute_url()
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            turn = _get_turn(request, turn.pk)
+            return TemplateResponse(
+                request,
+                "conversations/_turn_created.html",
+                {"turn": turn, "conversation": conversation, "form": TurnForm(conversation=conversation)},
+            )
+    if request.htmx:
+        response = TemplateResponse(
+            request, "conversations/_composer.html", {"form": form, "conversation": conversation}, status=422
+        )
+        return reswap(retarget(response, "#composer"), "outerHTML")
+    return render(
+        request, "conversations/conversation.html", _page_context(request, conversation, form), status=422
+    )
+
+
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    """Start a new conversation with its first prompt."""
+    return _start(request, None)
+
+
+@require_POST
+def add_turn(request: HttpRequest, pk: int) -> HttpResponse:
+    return _start(request, _get_conversation(request, pk))
+
+
+@require_POST
+def rename(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        conversation.title = form.cleaned_data["title"]
+        conversation.save(update_fields=["title"])
+    else:
+        messages.error(request, "A title needs between 1 and 120 characters.")
+    return redirect(conversation)
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = _get_conversation(request, pk)
+    services.delete_conversation(conversation)
+    messages.success(request, "Conversation deleted.")
+    return HttpResponseClientRedirect("/") if request.htmx else redirect("home")
+
+
+def _turn_fragment(request: HttpRequest, turn: Turn) -> HttpResponse:
+    if request.htmx:
+        return TemplateResponse(request, "conversations/_turn.html", {"turn": _get_turn(request, turn.pk)})
+    return redirect(turn.conversation)
+
+
+@require_GET
+def turn_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    return TemplateResponse(request, "conversations/_turn.html", {"turn": _get_turn(request, pk)})
+
+
+@require_POST
+def stop(request: HttpRequest, pk: int) -> HttpResponse:
+    turn = _get_turn(request, pk)
+    cancel_job(turn.job)
+    return _turn_fragment(request, turn)
+
+
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    turn = _get_turn(request, pk)
+    try:
+        retry_job(turn.job)
+    except budgets.BudgetExceeded as exc:
+        messages.error(request, exc.message)
+    return _turn_fragment(request, turn)
+
+
+@require_POST
+def keep_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    turn = _get_turn(request, pk)
+    services.keep_partial_as_draft(turn)
+    return _turn_fragment(request, turn)
+
+
+@require_POST
+def discard_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    turn = _get_turn(request, pk)
+    services.discard_partials(turn)
+    return _turn_fragment(request, turn)

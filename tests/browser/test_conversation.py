@@ -1,0 +1,58 @@
+"""A designer's conversation in a real browser: partial images arrive live, follow-ups chain, reloads
+show the current state."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+
+
+def send_prompt(page, text: str) -> None:
+    page.get_by_label("Prompt").fill(text)
+    page.get_by_role("button", name="Generate").click()
+
+
+def test_a_conversation_streams_partials_then_finals_and_survives_a_reload(
+    page, atelier_server, artifacts_dir
+):
+    log_in(page, atelier_server)
+    expect(page.get_by_role("heading", name="What shall we make?")).to_be_visible()
+    page.get_by_text("Image options").click()
+    page.get_by_label("Partial images").select_option("3")
+    send_prompt(page, "A poster for a jazz night in Lisbon, deep blue and brass")
+
+    page.wait_for_url(re.compile(r"/c/\d+/$"))
+    first = page.locator("#turns > .turn").first
+    # A partial image appears before the final one.
+    expect(first.locator("img.is-partial")).to_be_visible(timeout=20_000)
+    expect(first.locator('[data-status="succeeded"], .badge-succeeded').first).to_be_visible(timeout=30_000)
+    expect(first.get_by_role("link", name=re.compile("Download"))).to_be_visible()
+    expect(page.locator("#conversation-cost")).to_contain_text("spent")
+    page.screenshot(path=artifacts_dir / "conversation-first-turn.png", full_page=True)
+
+    # A follow-up, and a reload in the middle of its generation.
+    send_prompt(page, "dark theme")
+    second = page.locator("#turns > .turn").nth(1)
+    expect(second.locator("img.is-partial")).to_be_visible(timeout=20_000)
+    page.reload()
+    second = page.locator("#turns > .turn").nth(1)
+    expect(second.locator("img")).to_be_visible()
+    expect(second).to_contain_text("dark theme")
+    expect(second.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
+    expect(page.locator("#turns > .turn")).to_have_count(2)
+    page.screenshot(path=artifacts_dir / "conversation.png", full_page=True)
+
+
+def test_a_bad_size_is_flagged_as_you_type_with_a_fix(page, atelier_server):
+    log_in(page, atelier_server)
+    page.get_by_text("Image options").click()
+    size = page.get_by_label("Size")
+    size.fill("1000x1000")
+    feedback = page.locator("#size-feedback")
+    expect(feedback).to_contain_text("16")
+    page.get_by_role("button", name=re.compile(r"Use \d+x\d+")).click()
+    expect(feedback).to_contain_text("Valid")
+    expect(size).to_have_value(re.compile(r"^\d+x\d+$"))

@@ -1,0 +1,85 @@
+"""The conversation websocket: refuses strangers at the handshake, relays partial then final fragments."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from conversations import services
+from studio.asgi import application
+from tests.conversations.factories import DEFAULT_TOOL, make_conversation
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+async def communicator_for(path: str, user=None) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    if user is not None:
+
+        def login() -> str:
+            client = Client()
+            client.force_login(user)
+            return client.cookies["sessionid"].value
+
+        headers.append((b"cookie", f"sessionid={await sync_to_async(login)()}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def test_it_refuses_an_anonymous_user(alice):
+    conversation = await sync_to_async(make_conversation)(alice)
+    communicator = await communicator_for(f"/ws/conversations/{conversation.pk}/")
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4401)
+
+
+async def test_it_refuses_another_user(alice, charlie):
+    conversation = await sync_to_async(make_conversation)(alice)
+    communicator = await communicator_for(f"/ws/conversations/{conversation.pk}/", charlie)
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4403)
+
+
+async def test_it_relays_partial_then_final_fragments_in_order(alice, emulator, settings):
+    settings.ATELIER_EMBEDDED_RUNNER = True
+    conversation = await sync_to_async(make_conversation)(alice)
+    communicator = await communicator_for(f"/ws/conversations/{conversation.pk}/", alice)
+    connected, _ = await communicator.connect()
+    assert connected
+
+    turn = await sync_to_async(services.start_turn)(
+        conversation, prompt="a neon sign", tool_options={**DEFAULT_TOOL, "partial_images": 2}
+    )
+
+    messages = []
+    while not messages or messages[-1].get("target") != "#conversation-cost":
+        messages.append(await communicator.receive_json_from(timeout=20))
+
+    turn_messages = [m for m in messages if m["target"] == f"#turn-{turn.pk}"]
+    assert all(m["swap"] == "outerHTML" for m in turn_messages)
+    partial_indexes = [
+        int(m["content"].split('data-partial-index="')[1].split('"')[0])
+        for m in turn_messages
+        if "data-partial-index" in m["content"]
+    ]
+    assert partial_indexes[:2] == [0, 1]
+    first_partial = next(i for i, m in enumerate(turn_messages) if "is-partial" in m["content"])
+    first_final = next(i for i, m in enumerate(turn_messages) if 'data-status="succeeded"' in m["content"])
+    assert first_partial < first_final
+    assert all("base64" not in m["content"] for m in messages)
+    assert "/images/" in turn_messages[-1]["content"]
+    cost = [m for m in messages if m["target"] == "#conversation-cost"]
+    assert cost and "spent" in cost[-1]["content"]
+    await communicator.disconnect()
+
+
+async def test_it_answers_a_message_from_the_page_with_a_refusal(alice):
+    conversation = await sync_to_async(make_conversation)(alice)
+    communicator = await communicator_for(f"/ws/conversations/{conversation.pk}/", alice)
+    await communicator.connect()
+    await communicator.send_json_to({"hello": "there"})
+    reply = await communicator.receive_json_from()
+    assert reply["type"] == "error"
+    await communicator.disconnect()

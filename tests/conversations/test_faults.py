@@ -1,0 +1,92 @@
+"""Faults of the model service, as the emulator produces them, and what the user is told."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.models import GenerationJob, UsageRecord
+from tests.conversations.factories import make_conversation, send_turn
+
+pytestmark = pytest.mark.django_db
+
+
+def attempts_seen(emulator) -> int:
+    return sum(1 for r in emulator.received() if r["path"] == "/v1/responses")
+
+
+@pytest.mark.parametrize("fault", ["429", "503", "500"])
+def test_the_sdk_retries_a_passing_fault_and_the_turn_succeeds(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks, fault
+):
+    emulator_fault(f"{fault};times=1")
+    turn = send_turn(make_conversation(alice), "a teapot", django_capture_on_commit_callbacks)
+    assert turn.job.status == GenerationJob.Status.SUCCEEDED
+    assert attempts_seen(emulator) == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        ("429;times=9", "rate_limit_exceeded", "rate limiting"),
+        ("503;times=9", "server_error", "internal error"),
+        ("401", "authentication_failed", "API key was refused"),
+        ("403-verify", "organization_not_verified", "must be verified"),
+        ("cut", "connection_error", "dropped before the image was finished"),
+        ("stream-error", None, "stopped with an error while streaming"),
+    ],
+)
+def test_a_lasting_fault_fails_the_turn_with_a_plain_message(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks, fault, code, words
+):
+    emulator_fault(fault)
+    turn = send_turn(make_conversation(alice), "a teapot", django_capture_on_commit_callbacks)
+    job = turn.job
+    assert job.status == GenerationJob.Status.FAILED
+    if code:
+        assert job.error_code == code
+    assert words in job.error_message
+    assert not UsageRecord.objects.filter(job=job).exists()
+    assert job.finished_at is not None
+
+
+@pytest.mark.parametrize("stage", ["input", "output"])
+def test_a_moderation_block_names_its_stage_and_is_not_charged(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks, stage
+):
+    emulator_fault(f"moderation-{stage}")
+    turn = send_turn(
+        make_conversation(alice), "something the safety system blocks", django_capture_on_commit_callbacks
+    )
+    job = turn.job
+    assert job.status == GenerationJob.Status.FAILED
+    assert job.error_code == "moderation_blocked"
+    assert job.request["error_extra"]["stage"] == stage
+    assert "Rephrase" in job.error_message
+    assert not UsageRecord.objects.filter(job=job).exists()
+
+
+def test_a_hang_past_the_timeout_fails_the_turn(
+    alice, emulator, emulator_fault, settings, django_capture_on_commit_callbacks
+):
+    settings.ATELIER_OPENAI_TIMEOUT = 1.0
+    settings.ATELIER_OPENAI_MAX_RETRIES = 0
+    emulator_fault("hang")
+    turn = send_turn(make_conversation(alice), "a teapot", django_capture_on_commit_callbacks)
+    assert turn.job.status == GenerationJob.Status.FAILED
+    assert turn.job.error_code == "timeout"
+    assert "timed out" in turn.job.error_message
+
+
+def test_a_failed_turn_can_be_retried(alice, emulator, emulator_fault, django_capture_on_commit_callbacks):
+    from studio.jobs import retry_job
+
+    emulator_fault("503;times=9")
+    turn = send_turn(make_conversation(alice), "a teapot", django_capture_on_commit_callbacks)
+    assert turn.job.status == GenerationJob.Status.FAILED
+    emulator_fault("")
+    with django_capture_on_commit_callbacks(execute=True):
+        retry_job(turn.job)
+    turn.job.refresh_from_db()
+    assert turn.job.status == GenerationJob.Status.SUCCEEDED
+    assert turn.job.error_message == ""
+    assert turn.job.attempts == 2

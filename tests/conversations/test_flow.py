@@ -1,0 +1,127 @@
+"""A conversation's turns through the Responses API, over real HTTP to the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from conversations.models import Turn
+from studio.models import GenerationJob, ImageAsset, UsageRecord
+from tests.conversations.factories import make_conversation, send_turn
+
+pytestmark = pytest.mark.django_db
+
+
+def responses_requests(emulator) -> list[dict]:
+    return [r for r in emulator.received() if r["path"] == "/v1/responses" and r["method"] == "POST"]
+
+
+def test_it_runs_a_turn_and_stores_partials_final_usage_and_response_id(
+    alice, emulator, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    turn = send_turn(conversation, "a poster for a jazz night, deep blue", django_capture_on_commit_callbacks)
+
+    assert turn.job.status == GenerationJob.Status.SUCCEEDED
+    assert turn.response_id.startswith("resp_")
+    assert turn.image_call_id.startswith("ig_")
+    assert turn.revised_prompt
+    partials = turn.job.images.filter(kind=ImageAsset.Kind.PARTIAL).order_by("partial_index")
+    assert [p.partial_index for p in partials] == [0, 1]
+    final = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    with final.file.open("rb") as handle:
+        image = Image.open(handle)
+        assert image.size == (1024, 1024)
+        assert image.format == "PNG"
+    assert final.thumbnail
+    record = UsageRecord.objects.get(job=turn.job)
+    assert record.api == UsageRecord.Api.RESPONSES
+    assert record.model == "gpt-image-2"
+    assert record.partial_image_tokens == 200
+    assert record.output_tokens > 0
+    assert record.cost_usd > 0
+    assert turn.job.upstream_request_id
+
+
+def test_it_sends_a_three_turn_chain_with_each_previous_response_id(
+    alice, emulator, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a cosy reading corner", django_capture_on_commit_callbacks)
+    second = send_turn(conversation, "make it more realistic", django_capture_on_commit_callbacks)
+    third = send_turn(conversation, "dark theme", django_capture_on_commit_callbacks)
+
+    sent = [r["json"].get("previous_response_id") for r in responses_requests(emulator)]
+    assert sent == [None, first.response_id, second.response_id]
+    assert second.previous_response_id == first.response_id
+    assert third.previous_response_id == second.response_id
+    assert len({first.response_id, second.response_id, third.response_id}) == 3
+    assert [r["json"]["tools"][0]["type"] for r in responses_requests(emulator)] == ["image_generation"] * 3
+
+
+def test_it_branches_from_an_earlier_turn(alice, emulator, django_capture_on_commit_callbacks):
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a lighthouse at dusk", django_capture_on_commit_callbacks)
+    send_turn(conversation, "make it stormy", django_capture_on_commit_callbacks)
+    branch = send_turn(
+        conversation, "make it sunny instead", django_capture_on_commit_callbacks, parent=first
+    )
+
+    assert branch.branched
+    assert branch.previous_response_id == first.response_id
+    assert responses_requests(emulator)[-1]["json"]["previous_response_id"] == first.response_id
+
+
+def test_it_continues_from_the_latest_finished_turn_after_a_failure(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a red bicycle", django_capture_on_commit_callbacks)
+    emulator_fault("500;times=9")
+    failed = send_turn(conversation, "make it blue", django_capture_on_commit_callbacks)
+    emulator_fault("")
+    after = send_turn(conversation, "make it green", django_capture_on_commit_callbacks)
+
+    assert failed.job.status == GenerationJob.Status.FAILED
+    assert after.previous_response_id == first.response_id
+
+
+def test_the_tool_options_reach_the_emulator(alice, emulator, django_capture_on_commit_callbacks):
+    conversation = make_conversation(alice)
+    turn = send_turn(
+        conversation,
+        "a square logo",
+        django_capture_on_commit_callbacks,
+        size="1536x1024",
+        quality="medium",
+        output_format="webp",
+        output_compression=70,
+        partial_images=0,
+    )
+    tool = responses_requests(emulator)[0]["json"]["tools"][0]
+    assert tool == {
+        "type": "image_generation",
+        "model": "gpt-image-2",
+        "size": "1536x1024",
+        "quality": "medium",
+        "output_format": "webp",
+        "output_compression": 70,
+        "moderation": "auto",
+        "partial_images": 0,
+    }
+    final = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    assert (final.width, final.height, final.format) == (1536, 1024, "webp")
+    assert not turn.job.images.filter(kind=ImageAsset.Kind.PARTIAL).exists()
+
+
+def test_a_title_is_taken_from_the_first_prompt(alice, emulator, django_capture_on_commit_callbacks):
+    conversation = make_conversation(alice)
+    send_turn(
+        conversation,
+        "A minimalist travel poster of Lisbon trams climbing a steep street at golden hour, with bold type",
+        django_capture_on_commit_callbacks,
+    )
+    conversation.refresh_from_db()
+    assert conversation.title.startswith("A minimalist travel poster of Lisbon")
+    assert len(conversation.title) <= 60
+    assert Turn.objects.filter(conversation=conversation).count() == 1
