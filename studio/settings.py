@@ -144,7 +144,10 @@ TEMPLATES = [
 
 VAR_DIR = Path(os.environ.get("ATELIER_VAR_DIR", BASE_DIR / "var"))
 
-_database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'atelier.sqlite3'}"
+_database_url = os.environ.get("DATABASE_URL")
+if not _database_url:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
+    _database_url = f"sqlite:///{VAR_DIR / 'atelier.sqlite3'}"
 if urlsplit(_database_url).scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
     raise ImproperlyConfigured(
         f"DATABASE_URL must be a sqlite:/// or postgres:// URL, not {_database_url.split(':', 1)[0]!r}://..."
