@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install run test test-unit test-browser lint format chromium services bench
+.PHONY: help install run test test-unit test-services test-browser lint format chromium services bench
 
 help:
 	@echo "make run     set up and start Atelier on http://127.0.0.1:$(PORT)/ (the OpenAI emulator when no OPENAI_API_KEY)"
@@ -46,13 +46,27 @@ chromium:
 
 # PostgreSQL and Redis run on this machine kind; start them if they are installed but stopped.
 services:
-	@if [ "$${ATELIER_REQUIRE_SERVICES:-0}" = 1 ]; then .ci/start-services; fi
+	@.ci/start-services
+
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 test: install chromium services
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --ignore=tests/browser
+	$(VENV)/bin/pytest --ignore=tests/browser -m "not services"
+	@$(MAKE) --no-print-directory test-services
 	$(VENV)/bin/pytest tests/browser
+
+# The tests about PostgreSQL and Redis, against the real servers of this machine.
+test-services: install
+	@if .ci/start-services --check; then \
+		DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest --ignore=tests/browser -m services; \
+	elif [ "$${ATELIER_REQUIRE_SERVICES:-0}" = 1 ]; then \
+		echo "PostgreSQL or Redis is not answering on 127.0.0.1, and ATELIER_REQUIRE_SERVICES=1 requires both."; exit 1; \
+	else \
+		echo "SKIPPED: the PostgreSQL and Redis tests (no servers on 127.0.0.1:5432 and :6379)."; \
+	fi
 
 test-unit: install
 	$(VENV)/bin/pytest --ignore=tests/browser

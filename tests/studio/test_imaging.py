@@ -1,0 +1,149 @@
+"""Uploads checked, thumbnails, conversions, masks, paste-back exact outside the mask, and the leak figure."""
+
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from studio import imaging
+from tests.studio.imaging_helpers import alpha_mask, decode, encode, solid
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_it_reads_png_jpeg_and_webp(fmt):
+    info = imaging.inspect_upload(solid((80, 60), fmt=fmt))
+    assert (info.format, info.width, info.height) == (fmt.lower(), 80, 60)
+    assert len(info.sha256) == 64
+
+
+def test_it_refuses_random_bytes():
+    with pytest.raises(imaging.ImageRejected, match="not an image"):
+        imaging.inspect_upload(random.Random(1).randbytes(2000))
+
+
+def test_it_refuses_a_gif():
+    with pytest.raises(imaging.ImageRejected, match="GIF images are not accepted"):
+        imaging.inspect_upload(encode(Image.new("RGB", (10, 10)), "GIF"))
+
+
+def test_it_refuses_a_truncated_png():
+    data = solid((300, 300))
+    big = encode(Image.effect_noise((300, 300), 60).convert("RGB"))
+    with pytest.raises(imaging.ImageRejected):
+        imaging.inspect_upload(big[: len(big) // 2])
+    assert imaging.inspect_upload(data).width == 300
+
+
+def test_it_refuses_a_file_over_the_limit():
+    with pytest.raises(imaging.ImageRejected, match="under"):
+        imaging.inspect_upload(solid(), max_bytes=10)
+
+
+def test_it_refuses_an_empty_file():
+    with pytest.raises(imaging.ImageRejected, match="empty"):
+        imaging.inspect_upload(b"")
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares a huge image (a decompression bomb), made without the pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_it_refuses_a_decompression_bomb_without_decoding_it():
+    with pytest.raises(imaging.ImageRejected, match="pixels"):
+        imaging.inspect_upload(png_declaring(20_000, 20_000))
+
+
+def test_a_thumbnail_is_a_small_webp_with_the_same_shape():
+    thumb = decode(imaging.make_thumbnail(solid((2048, 1024)), max_edge=256))
+    assert thumb.format == "WEBP"
+    assert thumb.size == (256, 128)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "magic"), [("png", b"\x89PNG"), ("jpeg", b"\xff\xd8\xff"), ("webp", b"RIFF")]
+)
+def test_it_converts_between_formats(fmt, magic):
+    rgba = encode(Image.new("RGBA", (20, 20), (10, 20, 30, 128)))
+    assert imaging.convert_format(rgba, fmt).startswith(magic)
+
+
+def test_an_alpha_mask_is_kept_as_it_is():
+    mask = alpha_mask((40, 30), (10, 10, 20, 20))
+    result = decode(imaging.normalise_mask(mask, (40, 30)))
+    assert result.mode == "RGBA"
+    assert result.getpixel((15, 15))[3] == 0
+    assert result.getpixel((0, 0))[3] == 255
+
+
+def test_a_grayscale_mask_turns_white_into_the_editable_area():
+    painted = Image.new("L", (40, 30), 0)
+    painted.paste(255, (10, 10, 20, 20))
+    result = decode(imaging.normalise_mask(encode(painted), (40, 30)))
+    assert result.getpixel((15, 15))[3] == 0  # white: the model may change it
+    assert result.getpixel((0, 0))[3] == 255  # black: kept
+
+
+def test_a_mask_of_another_size_is_refused_naming_both_sizes():
+    with pytest.raises(imaging.ImageRejected, match="40x30 but the image is 64x48"):
+        imaging.normalise_mask(alpha_mask((40, 30), (0, 0, 5, 5)), (64, 48))
+
+
+def test_paste_back_keeps_every_pixel_outside_the_mask_exactly():
+    size = (96, 64)
+    original = Image.effect_noise(size, 50).convert("RGB")
+    edited = Image.new("RGB", size, (0, 200, 0))
+    box = (30, 20, 70, 50)
+    result = decode(imaging.paste_back(encode(original), encode(edited), alpha_mask(size, box), feather_px=6))
+    for y in range(size[1]):
+        for x in range(size[0]):
+            inside = box[0] <= x < box[2] and box[1] <= y < box[3]
+            if not inside:
+                assert result.getpixel((x, y)) == original.getpixel((x, y)), (x, y)
+    assert result.getpixel((50, 35)) == (0, 200, 0)  # the middle of the edit is the edit
+
+
+def test_paste_back_without_feather_is_a_hard_cut():
+    size = (32, 32)
+    original, edited = Image.new("RGB", size, (255, 0, 0)), Image.new("RGB", size, (0, 0, 255))
+    result = decode(
+        imaging.paste_back(encode(original), encode(edited), alpha_mask(size, (8, 8, 24, 24)), feather_px=0)
+    )
+    assert result.getpixel((8, 8)) == (0, 0, 255)
+    assert result.getpixel((7, 7)) == (255, 0, 0)
+
+
+def test_the_leak_figure_is_the_share_of_changed_pixels_outside_the_mask():
+    size = (100, 100)
+    original = Image.new("RGB", size, (100, 100, 100))
+    edited = original.copy()
+    edited.paste((0, 0, 0), (0, 0, 50, 50))  # the editable box: not a leak
+    edited.paste((103, 100, 100), (50, 50, 100, 100))  # within tolerance: not a leak
+    edited.paste((160, 100, 100), (0, 90, 100, 100))  # 1,000 pixels outside, changed
+    ratio = imaging.leak_ratio(
+        encode(original), encode(edited), alpha_mask(size, (0, 0, 50, 50)), tolerance=8
+    )
+    assert ratio == pytest.approx(1000 / 7500)
+
+
+def test_the_leak_figure_is_zero_for_an_exact_paste_back():
+    size = (64, 64)
+    original = Image.effect_noise(size, 40).convert("RGB")
+    edited = Image.new("RGB", size, (9, 9, 9))
+    mask = alpha_mask(size, (16, 16, 48, 48))
+    pasted = imaging.paste_back(encode(original), encode(edited), mask)
+    assert imaging.leak_ratio(encode(original), pasted, mask) == 0.0
