@@ -46,12 +46,36 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         if cost_html is not None:
             await self.send_json({"content": cost_html, "target": "#conversation-cost", "swap": "outerHTML"})
 
+    async def job_partial(self, message: dict) -> None:
+        """The hot path: swap in the new partial image, rendered from the message alone (no query)."""
+        if message.get("turn_id") is None:
+            return
+        html = render_to_string(
+            "conversations/_turn_stage.html",
+            {
+                "turn_id": message["turn_id"],
+                "partial": {
+                    "pk": message["image_id"],
+                    "partial_index": message["index"],
+                    "width": message["width"],
+                    "height": message["height"],
+                },
+                "active": True,
+                "total": message["total"],
+            },
+        )
+        await self.send_json({"content": html, "target": f"#turn-{message['turn_id']}-stage", "swap": "outerHTML"})
+
     @database_sync_to_async
     def _owns_conversation(self, user) -> bool:
         return Conversation.objects.for_user(user).filter(pk=self.conversation_id).exists()
 
-    @database_sync_to_async
-    def _render_turn(self, job_id: int) -> tuple[int, str, str | None] | None:
+    async def _render_turn(self, job_id: int) -> tuple[int, str, str | None] | None:
+        # In the thread pool, not the one shared thread of thread-sensitive calls: fifty conversations
+        # updating at once then do not queue behind one another.
+        return await database_sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id)
+
+    def _render_turn_now(self, job_id: int) -> tuple[int, str, str | None] | None:
         turn = (
             Turn.objects.with_display_data()
             .filter(job_id=job_id, conversation_id=self.conversation_id)

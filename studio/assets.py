@@ -9,12 +9,16 @@ from studio import imaging
 from studio.models import ImageAsset
 
 
-def store_image(owner, data: bytes, *, kind: str, job=None, thumbnail: bool = True, **fields) -> ImageAsset:
-    """Save `data` (already a decodable png, jpeg or webp) for `owner` and return its new row.
+def store_image(
+    owner, data: bytes, *, kind: str, job=None, thumbnail: bool = True, dedupe: bool = True, **fields
+) -> ImageAsset:
+    """Save `data` (a png, jpeg or webp from the model service, or an upload already checked with
+    `imaging.inspect_upload`) for `owner` and return its new row.
 
-    Identical bytes share one file: it is written only if no file of that SHA-256 exists yet.
+    Identical bytes share one file: it is written only if no file of that SHA-256 exists yet (with
+    `dedupe=False`, for partial images that are never repeated, the lookup is skipped and the file written).
     """
-    info = imaging.inspect_upload(data)
+    info = imaging.describe(data)
     asset = ImageAsset(
         owner=owner,
         job=job,

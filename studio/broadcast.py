@@ -50,3 +50,11 @@ def job_updated(job_id: int, conversation_id: int | None = None) -> None:
     if conversation_id is not None:
         groups.append(conversation_group(conversation_id))
     _send(groups, {"type": "job.updated", "job_id": job_id})
+
+
+def partial_ready(job_id: int, conversation_id: int | None, **image: int | None) -> None:
+    """A partial image is stored: its id, index and size, so the consumer can swap it in without a query."""
+    groups = [job_group(job_id)]
+    if conversation_id is not None:
+        groups.append(conversation_group(conversation_id))
+    _send(groups, {"type": "job.partial", "job_id": job_id, **image})

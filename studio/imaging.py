@@ -88,6 +88,16 @@ def inspect_upload(data, *, max_bytes: int = MAX_UPLOAD_BYTES) -> ImageInfo:
     )
 
 
+def describe(data: bytes) -> ImageInfo:
+    """Format, size and hash from the header alone: for images that come from the model service, whose
+    pixels are decoded only where they are used (thumbnails, paste-back)."""
+    image = _open(data)
+    if image.format not in ALLOWED_FORMATS:
+        raise ImageRejected(f"{image.format or 'That'} images are not accepted: use PNG, JPEG or WebP.")
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    return ImageInfo(ALLOWED_FORMATS[image.format], image.width, image.height, image.mode, has_alpha, sha256_hex(data))
+
+
 def _decode(data: bytes) -> Image.Image:
     image = _open(data)
     try:

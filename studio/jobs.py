@@ -148,21 +148,27 @@ def _was_cancelled(job: GenerationJob) -> bool:
 
 
 def _store_partial(job: GenerationJob, event: PartialImage) -> None:
-    store_image(
+    """The hot path of the live relay: one INSERT, one small message (the image's id, never its bytes)."""
+    image = store_image(
         job.owner,
         event.image,
         kind=ImageAsset.Kind.PARTIAL,
         job=job,
         thumbnail=False,
+        dedupe=False,
         partial_index=event.index,
         output_index=event.output_index,
     )
-    total = job.request.get("partial_images_total") or 0
-    job.partials_received = F("partials_received") + 1
-    job.stage = f"Partial image {event.index + 1}" + (f" of {total}" if total else "")
-    job.save(update_fields=["partials_received", "stage"])
-    job.refresh_from_db(fields=["partials_received"])
-    notify(job)
+    broadcast.partial_ready(
+        job.pk,
+        _conversation_id(job),
+        turn_id=job.turn.pk if job.kind == GenerationJob.Kind.RESPONSE else None,
+        image_id=image.pk,
+        index=event.index,
+        total=job.request.get("partial_images_total") or 0,
+        width=image.width,
+        height=image.height,
+    )
 
 
 def _store_final(job: GenerationJob, event: FinalImage, partials: int) -> ImageAsset:
@@ -315,7 +321,6 @@ def retry_job(job: GenerationJob) -> GenerationJob:
         job.status = Status.QUEUED
         job.stage = "Queued"
         job.error_code = job.error_message = ""
-        job.partials_received = 0
         job.started_at = job.finished_at = None
         job.request = {k: v for k, v in job.request.items() if k != "error_extra"}
         job.save()

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from studio.models import GenerationJob
@@ -72,7 +71,6 @@ def recover_interrupted_jobs() -> tuple[int, int]:
     requeued = GenerationJob.objects.filter(status=GenerationJob.Status.RUNNING).update(
         status=GenerationJob.Status.QUEUED,
         stage="Queued again after a restart",
-        partials_received=F("partials_received"),
     )
     for job_id in GenerationJob.objects.filter(status=GenerationJob.Status.QUEUED).values_list(
         "pk", flat=True

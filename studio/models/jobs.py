@@ -49,7 +49,6 @@ class GenerationJob(models.Model):
     error_message = models.TextField(blank=True)
     upstream_request_id = models.CharField(max_length=80, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    partials_received = models.PositiveSmallIntegerField(default=0)
     estimated_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
     cache_key = models.CharField(max_length=64, blank=True, db_index=True)
     cached_from = models.ForeignKey(

@@ -57,7 +57,7 @@ async def test_it_relays_partial_then_final_fragments_in_order(alice, emulator, 
     while not messages or messages[-1].get("target") != "#conversation-cost":
         messages.append(await communicator.receive_json_from(timeout=20))
 
-    turn_messages = [m for m in messages if m["target"] == f"#turn-{turn.pk}"]
+    turn_messages = [m for m in messages if m["target"] in (f"#turn-{turn.pk}", f"#turn-{turn.pk}-stage")]
     assert all(m["swap"] == "outerHTML" for m in turn_messages)
     partial_indexes = [
         int(m["content"].split('data-partial-index="')[1].split('"')[0])
