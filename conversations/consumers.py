@@ -64,7 +64,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 "total": message["total"],
             },
         )
-        await self.send_json({"content": html, "target": f"#turn-{message['turn_id']}-stage", "swap": "outerHTML"})
+        await self.send_json(
+            {"content": html, "target": f"#turn-{message['turn_id']}-stage", "swap": "outerHTML"}
+        )
 
     @database_sync_to_async
     def _owns_conversation(self, user) -> bool:

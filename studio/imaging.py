@@ -95,7 +95,9 @@ def describe(data: bytes) -> ImageInfo:
     if image.format not in ALLOWED_FORMATS:
         raise ImageRejected(f"{image.format or 'That'} images are not accepted: use PNG, JPEG or WebP.")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    return ImageInfo(ALLOWED_FORMATS[image.format], image.width, image.height, image.mode, has_alpha, sha256_hex(data))
+    return ImageInfo(
+        ALLOWED_FORMATS[image.format], image.width, image.height, image.mode, has_alpha, sha256_hex(data)
+    )
 
 
 def _decode(data: bytes) -> Image.Image:
