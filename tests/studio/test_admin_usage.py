@@ -1,0 +1,118 @@
+"""Usage in the admin: staff only, totals and chart that match independent sums, CSV of the filtered list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from studio.models import UsageRecord
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/studio/usagerecord/"
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("ada", password="admin-password-1")
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def records(alice, charlie):
+    now = timezone.now()
+    rows = []
+    for day, owner, model, quality, cost, output in [
+        (0, alice, "gpt-image-2", "high", "0.211", 7024),
+        (0, alice, "gpt-image-2", "low", "0.006", 200),
+        (1, charlie, "gpt-image-2", "medium", "0.053", 1756),
+        (2, alice, "gpt-image-1.5", "high", "0.133", 4160),
+        (2, charlie, "gpt-image-2", "high", "0.165", 5488),
+    ]:
+        rows.append(
+            UsageRecord.objects.create(
+                owner=owner,
+                api="images",
+                model=model,
+                quality=quality,
+                size="1024x1024",
+                output_tokens=output,
+                partial_image_tokens=100,
+                input_text_tokens=20,
+                cost_usd=Decimal(cost),
+                created_at=now - timedelta(days=day),
+            )
+        )
+    return rows
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    for url in (URL, URL + "export.csv"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/accounts/login/")
+
+
+def test_a_designer_without_staff_rights_is_refused(alice_client):
+    response = alice_client.get(URL)
+    assert response.status_code == 302
+    assert "/admin/login/" in response.headers["Location"]
+    assert alice_client.get(URL + "export.csv").status_code == 302
+
+
+def test_totals_match_the_sum_of_every_record(staff_client, records):
+    response = staff_client.get(URL)
+    totals = response.context["usage_totals"]
+    assert totals["records"] == 5
+    assert totals["cost_usd"] == sum(r.cost_usd for r in records)
+    assert totals["output_tokens"] == sum(r.output_tokens for r in records)
+    assert totals["partial_image_tokens"] == 500
+    assert b'id="usage-total-cost">$0.568<' in response.content
+
+
+def test_totals_follow_the_filters(staff_client, records, alice):
+    response = staff_client.get(URL, {"owner__id__exact": alice.pk, "quality": "high"})
+    expected = [r for r in records if r.owner == alice and r.quality == "high"]
+    totals = response.context["usage_totals"]
+    assert totals["records"] == len(expected) == 2
+    assert totals["cost_usd"] == sum(r.cost_usd for r in expected)
+
+
+def test_the_chart_has_one_bar_per_day_with_that_days_cost(staff_client, records):
+    response = staff_client.get(URL)
+    by_day: dict = {}
+    for record in records:
+        day = timezone.localtime(record.created_at).date()
+        by_day[day] = by_day.get(day, Decimal("0")) + record.cost_usd
+    bars = response.context["usage_bars"]
+    assert {bar.day: bar.cost for bar in bars} == by_day
+    tallest = max(bars, key=lambda bar: bar.cost)
+    assert tallest.height == max(bar.height for bar in bars)
+    assert response.content.count(b"<rect ") == len(by_day)
+
+
+def test_the_csv_export_matches_the_filtered_list(staff_client, records, charlie):
+    response = staff_client.get(URL + "export.csv", {"owner__id__exact": charlie.pk})
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    expected = sorted((r for r in records if r.owner == charlie), key=lambda r: r.created_at)
+    assert [row["user"] for row in rows] == ["charlie", "charlie"]
+    assert [Decimal(row["cost_usd"]) for row in rows] == [r.cost_usd for r in expected]
+    assert [int(row["output_tokens"]) for row in rows] == [r.output_tokens for r in expected]
+
+
+def test_the_search_finds_records_by_user(staff_client, records):
+    response = staff_client.get(URL, {"q": "charlie"})
+    assert response.context["usage_totals"]["records"] == 2
+
+
+def test_usage_records_cannot_be_edited_or_deleted(staff_client, records):
+    assert staff_client.get(f"{URL}add/").status_code == 403
+    page = staff_client.get(f"{URL}{records[0].pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
