@@ -40,9 +40,9 @@ class ImageOptionsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [(name, name) for name in sizes.offered_models()]
 
-    @property
-    def size_presets(self):
-        return sizes.PRESETS
+    size_presets = sizes.PRESETS
+    transparency_note = sizes.TRANSPARENCY_NOTE
+    transparent_models = sizes.FIXED_SIZE_MODELS
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data["prompt"]

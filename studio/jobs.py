@@ -165,6 +165,7 @@ def _store_partial(job: GenerationJob, event: PartialImage) -> None:
         turn_id=job.turn.pk if job.kind == GenerationJob.Kind.RESPONSE else None,
         image_id=image.pk,
         index=event.index,
+        output_index=event.output_index,
         total=job.request.get("partial_images_total") or 0,
         width=image.width,
         height=image.height,

@@ -10,4 +10,5 @@ from studio import consumers
 websocket_urlpatterns = [
     path("ws/ping/", consumers.PingConsumer.as_asgi()),
     path("ws/conversations/<int:pk>/", ConversationConsumer.as_asgi()),
+    path("ws/jobs/<int:pk>/", consumers.JobConsumer.as_asgi()),
 ]

@@ -15,3 +15,31 @@ def usd(value) -> str:
     if value is None or value == "":
         return ""
     return pricing.format_usd(Decimal(value))
+
+
+@register.filter
+def percent(value) -> str:
+    """A share (0-1) as a percentage with one decimal: 0.0312 -> "3.1%"."""
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def job_cost(job) -> Decimal:
+    """What the job cost, from its prefetched usage records."""
+    return sum((record.cost_usd for record in job.usage_records.all()), Decimal("0"))
+
+
+@register.filter
+def tiles(job) -> list[dict]:
+    """One tile per requested image: its final image, else its latest partial (from prefetched images)."""
+    count = max(int(job.params.get("n") or 1), 1)
+    finals, partials = {}, {}
+    for image in job.images.all():
+        if image.kind == "final":
+            finals[image.output_index] = image
+        elif image.kind == "partial":
+            best = partials.get(image.output_index)
+            if best is None or (image.partial_index or 0, image.pk) > (best.partial_index or 0, best.pk):
+                partials[image.output_index] = image
+    count = max(count, len(finals))
+    return [{"index": i, "final": finals.get(i), "partial": partials.get(i)} for i in range(count)]

@@ -1,0 +1,94 @@
+"""The gallery: the user's images only, newest first, filters, search, favourites, delete; constant queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.assets import store_image
+from studio.models import GenerationJob, ImageAsset
+from tests.conversations.factories import make_conversation, send_turn
+from tests.studio.imaging_helpers import solid
+
+pytestmark = pytest.mark.django_db
+
+
+def make_images(owner, count: int, *, prompt="a lighthouse", model="gpt-image-2", quality="low"):
+    job = GenerationJob.objects.create(
+        owner=owner,
+        kind=GenerationJob.Kind.IMAGE_GENERATE,
+        status=GenerationJob.Status.SUCCEEDED,
+        request={"params": {"prompt": prompt, "model": model, "quality": quality, "n": count}},
+    )
+    return [
+        store_image(
+            owner, solid((32, 32), (i % 255, 10, 10)), kind=ImageAsset.Kind.FINAL, job=job, output_index=i
+        )
+        for i in range(count)
+    ]
+
+
+def test_it_lists_only_the_users_images_newest_first(alice_client, alice, charlie):
+    mine = make_images(alice, 3)
+    make_images(charlie, 2, prompt="charlie's boat")
+    page = alice_client.get("/gallery/")
+    listed = [image.pk for image in page.context["page"]]
+    assert listed == sorted((image.pk for image in mine), reverse=True)
+    assert b"charlie" not in page.content.replace(b"alice", b"")
+
+
+def test_a_page_uses_a_constant_number_of_queries(alice_client, alice, django_assert_max_num_queries):
+    make_images(alice, 10)
+    with django_assert_max_num_queries(20) as few:
+        alice_client.get("/gallery/")
+    make_images(alice, 40, prompt="another series")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = alice_client.get("/gallery/")
+    assert response.content.count(b'class="gallery-item"') == 48
+    assert b"/thumb" in response.content
+
+
+def test_filters_and_search(alice_client, alice, emulator, django_capture_on_commit_callbacks):
+    make_images(alice, 2, prompt="a red bicycle", quality="high")
+    make_images(alice, 1, prompt="a blue kite", model="gpt-image-1.5")
+    send_turn(make_conversation(alice), "a green teapot", django_capture_on_commit_callbacks)
+
+    def count(**params) -> int:
+        return len(alice_client.get("/gallery/", params).context["page"].object_list)
+
+    assert count() == 4
+    assert count(q="bicycle") == 2
+    assert count(q="teapot") == 1
+    assert count(source="conversation") == 1
+    assert count(source="studio") == 3
+    assert count(model="gpt-image-1.5") == 1
+    assert count(quality="high") == 2
+
+
+def test_favourites(alice_client, alice):
+    image, other = make_images(alice, 2)
+    response = alice_client.post(f"/images/{image.pk}/favourite", headers={"HX-Request": "true"})
+    assert b'aria-pressed="true"' in response.content
+    assert [i.pk for i in alice_client.get("/gallery/", {"favourites": "on"}).context["page"]] == [image.pk]
+
+
+def test_delete_removes_the_file_when_nothing_else_uses_it(alice_client, alice):
+    shared, unique = make_images(alice, 2)
+    twin = ImageAsset.objects.create(
+        owner=alice,
+        kind=ImageAsset.Kind.FINAL,
+        sha256=shared.sha256,
+        file=shared.file.name,
+        width=32,
+        height=32,
+        format="png",
+        size_bytes=shared.size_bytes,
+    )
+    unique_path, shared_path = unique.file.path, shared.file.path
+    alice_client.post(f"/images/{unique.pk}/delete")
+    alice_client.post(f"/images/{shared.pk}/delete")
+    import os
+
+    assert not os.path.exists(unique_path)
+    assert os.path.exists(shared_path)  # the twin still refers to it
+    alice_client.post(f"/images/{twin.pk}/delete")
+    assert not os.path.exists(shared_path)

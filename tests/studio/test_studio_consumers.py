@@ -1,0 +1,60 @@
+"""A Studio job's websocket: strangers refused at the handshake; tiles fill as the job runs."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.conversations.test_consumers import communicator_for
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+OPTIONS = {
+    "prompt": "three badges",
+    "model": "gpt-image-2",
+    "size": "1024x1024",
+    "quality": "low",
+    "n": 2,
+    "partial_images": 1,
+}
+
+
+async def queued_job(owner):
+    from studio.models import GenerationJob
+
+    return await sync_to_async(GenerationJob.objects.create)(
+        owner=owner, kind=GenerationJob.Kind.IMAGE_GENERATE
+    )
+
+
+async def test_it_refuses_anonymous_and_other_users(alice, charlie):
+    job = await queued_job(alice)
+    for user, code in ((None, 4401), (charlie, 4403)):
+        communicator = await communicator_for(f"/ws/jobs/{job.pk}/", user)
+        assert await communicator.connect() == (False, code)
+
+
+async def test_tiles_fill_with_partials_then_the_finished_card(alice, emulator, settings):
+    from studio import runner
+    from studio.models import GenerationJob
+
+    job = await sync_to_async(GenerationJob.objects.create)(
+        owner=alice,
+        kind=GenerationJob.Kind.IMAGE_GENERATE,
+        request={"params": OPTIONS, "partial_images_total": 1},
+    )
+    communicator = await communicator_for(f"/ws/jobs/{job.pk}/", alice)
+    connected, _ = await communicator.connect()
+    assert connected
+    settings.ATELIER_EMBEDDED_RUNNER = True
+    await sync_to_async(runner.dispatch)(job.pk)
+    messages = []
+    while not (
+        messages
+        and messages[-1]["target"] == f"#job-{job.pk}"
+        and 'data-status="succeeded"' in messages[-1]["content"]
+    ):
+        messages.append(await communicator.receive_json_from(timeout=20))
+    tile_targets = {m["target"] for m in messages if "-tile-" in m["target"]}
+    assert tile_targets == {f"#job-{job.pk}-tile-0", f"#job-{job.pk}-tile-1"}
+    assert messages[-1]["content"].count('class="tile stage"') == 2
+    await communicator.disconnect()
