@@ -35,6 +35,7 @@ def start_turn(
     parent: Turn | None = None,
     reference_images: list[ImageAsset] = (),
     mask: ImageAsset | None = None,
+    paste_back_feather: int | None = None,
 ) -> Turn:
     """Create the turn and its queued job in one transaction, reserve its estimated cost, and queue it.
 
@@ -66,6 +67,7 @@ def start_turn(
                 "params": params,
                 "input_image_ids": [image.pk for image in reference_images],
                 "mask_id": mask.pk if mask else None,
+                "paste_back_feather": paste_back_feather if mask else None,
                 "partial_images_total": tool.get("partial_images", 0),
             },
             stage="Queued",

@@ -77,6 +77,7 @@ def start_image_job(
     mask: ImageAsset | None = None,
     fresh: bool = False,
     draft_of: GenerationJob | None = None,
+    feather: int | None = PASTE_BACK_FEATHER,
 ) -> GenerationJob:
     """Queue an Image API generation (no inputs) or edit (inputs, optional mask), or answer from the cache.
 
@@ -91,7 +92,7 @@ def start_image_job(
         "params": params,
         "input_image_ids": [image.pk for image in inputs],
         "mask_id": mask.pk if mask else None,
-        "paste_back_feather": PASTE_BACK_FEATHER if mask else None,
+        "paste_back_feather": feather if mask else None,
         "partial_images_total": params.get("partial_images", 0),
     }
     key = cache_key(kind, params, list(inputs), mask)
@@ -142,4 +143,5 @@ def finalize(
     inputs.sort(key=lambda image: draft.request["input_image_ids"].index(image.pk))
     mask_id = draft.request.get("mask_id")
     mask = ImageAsset.objects.filter(pk=mask_id, owner=draft.owner).first() if mask_id else None
-    return start_image_job(draft.owner, params, inputs=inputs, mask=mask, draft_of=draft)
+    feather = draft.request.get("paste_back_feather")
+    return start_image_job(draft.owner, params, inputs=inputs, mask=mask, draft_of=draft, feather=feather)

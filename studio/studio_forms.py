@@ -137,3 +137,41 @@ class GalleryFilterForm(forms.Form):
     )
     since = forms.DateField(required=False, label="Since", widget=forms.DateInput(attrs={"type": "date"}))
     favourites = forms.BooleanField(required=False, label="Favourites only")
+
+
+class MaskEditForm(ImageOptionsForm):
+    """An edit of one image with the mask painted in the editor (or a mask file), sent either way."""
+
+    mask = forms.FileField(
+        label="Mask", error_messages={"required": "Paint the area the model may change first."}
+    )
+    paste_back = forms.BooleanField(
+        required=False, initial=True, label="Paste the original back outside the mask"
+    )
+    feather = forms.IntegerField(min_value=0, max_value=64, initial=8, label="Feather (px)")
+    destination = forms.ChoiceField(
+        choices=[("studio", "Image API edit (Studio)"), ("conversation", "Continue the conversation")],
+        initial="studio",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, image: ImageAsset, turn=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.image = image
+        self.turn = turn
+        if turn is None:
+            self.fields["destination"].choices = self.fields["destination"].choices[:1]
+
+    def clean_mask(self) -> bytes:
+        upload = self.cleaned_data["mask"]
+        try:
+            return imaging.normalise_mask(upload.read(), (self.image.width, self.image.height))
+        except imaging.ImageRejected as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_destination(self) -> str:
+        destination = self.cleaned_data["destination"] or "studio"
+        if destination == "conversation" and (self.turn is None or not self.turn.response_id):
+            raise forms.ValidationError("This image did not come from a finished conversation turn.")
+        return destination

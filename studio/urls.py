@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from conversations import views as conversation_views
-from studio import studio_views, views
+from studio import editor_views, studio_views, views
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("gallery/", studio_views.gallery, name="gallery"),
     path("images/<int:pk>/favourite", studio_views.toggle_favourite, name="image_favourite"),
     path("images/<int:pk>/delete", studio_views.delete_image, name="image_delete"),
+    path("images/<int:pk>/edit", editor_views.editor, name="image_editor"),
     path("images/<int:pk>/", views.image_file, name="image"),
     path("images/<int:pk>/thumb", views.image_thumbnail, name="image_thumbnail"),
     path("images/<int:pk>/download", views.image_download, name="image_download"),

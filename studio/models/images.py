@@ -62,6 +62,14 @@ class ImageAsset(models.Model):
         related_name="+",
         help_text="For a pasted-back edit: the model's own output, kept as it came.",
     )
+    last_mask = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The mask last painted on this image in the editor, restored when it is opened again.",
+    )
     leak_ratio = models.FloatField(null=True, blank=True)
     favourite = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

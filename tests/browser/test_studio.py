@@ -32,7 +32,9 @@ def test_a_draft_then_its_final_arrive_live(page, atelier_server, artifacts_dir)
     page.screenshot(path=artifacts_dir / "studio.png")
 
     page.get_by_role("link", name="Gallery").click()
-    expect(page.locator(".gallery-item")).to_have_count(4)
+    page.get_by_label("Search prompts").fill("Lisbon trams")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(".gallery-item")).to_have_count(4)  # the draft's two and the final's two
     page.screenshot(path=artifacts_dir / "gallery.png")
 
 

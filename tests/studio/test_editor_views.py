@@ -1,0 +1,130 @@
+"""The mask editor's page and its edits on both APIs, with the original pasted back outside the mask."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from conversations.models import Turn
+from studio.assets import store_image
+from studio.models import GenerationJob, ImageAsset
+from tests.conversations.factories import make_conversation, send_turn
+from tests.studio.imaging_helpers import alpha_mask, decode, encode
+
+pytestmark = pytest.mark.django_db
+BOX = (300, 200, 700, 600)
+FORM = {
+    "prompt": "a window with a view",
+    "model": "gpt-image-2",
+    "quality": "low",
+    "output_format": "png",
+    "partial_images": "1",
+    "size": "auto",
+    "moderation": "auto",
+    "paste_back": "on",
+    "feather": "6",
+}
+
+
+@pytest.fixture
+def photo(alice) -> ImageAsset:
+    original = Image.effect_noise((1024, 1024), 45).convert("RGB")
+    return store_image(alice, encode(original), kind=ImageAsset.Kind.UPLOAD)
+
+
+def mask_upload(size=(1024, 1024), box=BOX):
+    return SimpleUploadedFile("mask.png", alpha_mask(size, box), "image/png")
+
+
+def outside_box_is_original(final: ImageAsset, original: ImageAsset) -> bool:
+    with final.file.open("rb") as a, original.file.open("rb") as b:
+        after, before = decode(a.read()).convert("RGB"), decode(b.read()).convert("RGB")
+    for y in range(0, 1024, 7):
+        for x in range(0, 1024, 7):
+            inside = BOX[0] <= x < BOX[2] and BOX[1] <= y < BOX[3]
+            if not inside and after.getpixel((x, y)) != before.getpixel((x, y)):
+                return False
+    return True
+
+
+def test_the_owner_sees_the_editor_with_its_controls(alice_client, photo):
+    page = alice_client.get(f"/images/{photo.pk}/edit")
+    assert page.status_code == 200
+    for label in (
+        b"Brush size",
+        b"Hardness",
+        b"Overlay opacity",
+        b'data-action="undo"',
+        b'data-width="1024"',
+    ):
+        assert label in page.content
+
+
+def test_other_users_and_anonymous_users_cannot_open_it(client, charlie, photo):
+    assert client.get(f"/images/{photo.pk}/edit").status_code == 302
+    client.force_login(charlie)
+    assert client.get(f"/images/{photo.pk}/edit").status_code == 404
+    assert client.post(f"/images/{photo.pk}/edit", {**FORM, "mask": mask_upload()}).status_code == 404
+    assert not GenerationJob.objects.exists()
+
+
+def test_an_image_api_edit_pastes_the_original_back_and_keeps_the_mask(
+    alice_client, photo, emulator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(f"/images/{photo.pk}/edit", {**FORM, "mask": mask_upload()})
+    assert response.status_code == 302
+    job = GenerationJob.objects.get(kind=GenerationJob.Kind.IMAGE_EDIT)
+    assert job.status == GenerationJob.Status.SUCCEEDED
+    final = job.images.get(kind=ImageAsset.Kind.FINAL)
+    assert final.leak_ratio > 0  # the emulator's model changed pixels outside the mask...
+    assert outside_box_is_original(final, photo)  # ...and every one of them was pasted back
+    photo.refresh_from_db()
+    assert photo.last_mask == final.mask
+    reopened = alice_client.get(f"/images/{photo.pk}/edit")
+    assert f'data-mask-url="/images/{final.mask_id}/"'.encode() in reopened.content
+
+
+def test_without_paste_back_the_models_output_is_kept(
+    alice_client, photo, emulator, django_capture_on_commit_callbacks
+):
+    data = {k: v for k, v in FORM.items() if k != "paste_back"}
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"/images/{photo.pk}/edit", {**data, "mask": mask_upload()})
+    final = GenerationJob.objects.get().images.get(kind=ImageAsset.Kind.FINAL)
+    assert final.raw is None
+    assert not outside_box_is_original(final, photo)
+
+
+def test_an_edit_inside_a_conversation_sends_the_mask_on_the_responses_api(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    turn = send_turn(make_conversation(alice), "a quiet harbour", django_capture_on_commit_callbacks)
+    image = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            f"/images/{image.pk}/edit", {**FORM, "destination": "conversation", "mask": mask_upload()}
+        )
+    assert response.status_code == 302
+    edit = Turn.objects.exclude(pk=turn.pk).get()
+    assert edit.previous_response_id == turn.response_id
+    sent = [r for r in emulator.received() if r["path"] == "/v1/responses"][-1]["json"]
+    assert sent["previous_response_id"] == turn.response_id
+    assert sent["tools"][0]["input_image_mask"]["image_url"].startswith("data:image/png;base64,")
+    assert sent["tools"][0]["action"] == "edit"
+    assert edit.job.status == GenerationJob.Status.SUCCEEDED
+    assert outside_box_is_original(edit.job.images.get(kind=ImageAsset.Kind.FINAL), image)
+
+
+def test_a_missing_or_mismatched_mask_is_refused(alice_client, photo, emulator):
+    missing = alice_client.post(f"/images/{photo.pk}/edit", FORM)
+    assert missing.status_code == 422
+    assert b"Paint the area the model may change first." in missing.content
+    wrong = alice_client.post(
+        f"/images/{photo.pk}/edit", {**FORM, "mask": mask_upload((512, 512), (0, 0, 10, 10))}
+    )
+    assert b"512x512 but the image is 1024x1024" in wrong.content
+    assert not GenerationJob.objects.exists()
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    assert emulator.received() == []
