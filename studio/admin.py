@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from studio import admin_usage, jobs, sizes
+from studio.assets import add_thumbnail
 from studio.models import Budget, BudgetReservation, GenerationJob, ImageAsset, UsageRecord
 
 
@@ -108,8 +110,6 @@ class UsageRecordAdmin(ReadOnlyAdmin):
 
     def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         fields = [field for field, _ in admin_usage.CSV_COLUMNS]
         rows = self.filtered_records(request).order_by("created_at", "pk").values_list(*fields)
@@ -197,14 +197,11 @@ class ImageAssetAdmin(admin.ModelAdmin):
     def thumbnail_view(self, request: HttpRequest, pk: int) -> FileResponse:
         """Staff who may view images see any user's thumbnail here; the app serves images to owners only."""
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         image = get_object_or_404(ImageAsset, pk=pk)
-        field = image.thumbnail or image.file
-        return FileResponse(
-            field.open("rb"), content_type="image/webp" if image.thumbnail else f"image/{image.format}"
-        )
+        if not image.thumbnail:
+            add_thumbnail(image)
+        return FileResponse(image.thumbnail.open("rb"), content_type="image/webp")
 
     @admin.display(description="Image")
     def preview(self, image: ImageAsset) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from studio import imaging
 from studio.models import ImageAsset
+from studio.models.images import thumbnail_path
 
 
 def store_image(
@@ -46,8 +47,13 @@ def store_image(
 
 
 def add_thumbnail(asset: ImageAsset) -> None:
-    with asset.file.open("rb") as handle:
-        asset.thumbnail.save("thumb", ContentFile(imaging.make_thumbnail(handle.read())), save=False)
+    """Give the asset its thumbnail: the one its bytes already have, or a new one."""
+    name = thumbnail_path(asset, "")
+    if asset.thumbnail.storage.exists(name):
+        asset.thumbnail.name = name
+    else:
+        with asset.file.open("rb") as handle:
+            asset.thumbnail.save("thumb", ContentFile(imaging.make_thumbnail(handle.read())), save=False)
     asset.save(update_fields=["thumbnail"])
 
 

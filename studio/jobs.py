@@ -174,33 +174,42 @@ def _store_partial(job: GenerationJob, event: PartialImage) -> None:
 
 def _store_final(job: GenerationJob, event: FinalImage, partials: int) -> ImageAsset:
     """Store a finished image at once (it is never lost, whatever happens next) and, for the Image
-    API, record its usage."""
+    API, record its usage. The page hears of it when the job succeeds, a moment later; its thumbnail is
+    made when a list first asks for it, off the streaming path."""
     mask_id = job.request.get("mask_id")
     paste_back = job.request.get("paste_back_feather")
     fields = {"output_index": event.output_index, "mask_id": mask_id}
     if mask_id and paste_back is not None:
         final = _pasted_back(job, event, int(paste_back), fields)
     else:
-        final = store_image(job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, **fields)
+        final = store_image(
+            job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, thumbnail=False, **fields
+        )
     if job.kind != GenerationJob.Kind.RESPONSE:
         _record_usage(job, event.usage, event.size, event.quality, partials, api=UsageRecord.Api.IMAGES)
-    job.stage = "Finishing"
-    job.save(update_fields=["stage"])
-    notify(job)
     return final
 
 
 def _pasted_back(job: GenerationJob, event: FinalImage, feather: int, fields: dict) -> ImageAsset:
-    raw = store_image(job.owner, event.image, kind=ImageAsset.Kind.RAW, job=job, **fields)
+    raw = store_image(job.owner, event.image, kind=ImageAsset.Kind.RAW, job=job, thumbnail=False, **fields)
     (original_asset, original), *_ = _input_images(job)
     mask = _mask_bytes(job)
     if (original_asset.width, original_asset.height) != (raw.width, raw.height):
         # The model answered at another size: there is nothing to paste back onto, so keep its image.
-        return store_image(job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, **fields)
+        return store_image(
+            job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, thumbnail=False, **fields
+        )
     composite = imaging.paste_back(original, event.image, mask, feather_px=feather, out_format=raw.format)
     leak = imaging.leak_ratio(original, event.image, mask)
     return store_image(
-        job.owner, composite, kind=ImageAsset.Kind.FINAL, job=job, raw=raw, leak_ratio=leak, **fields
+        job.owner,
+        composite,
+        kind=ImageAsset.Kind.FINAL,
+        job=job,
+        thumbnail=False,
+        raw=raw,
+        leak_ratio=leak,
+        **fields,
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from studio import imaging, sizes
+from studio.assets import add_thumbnail
 from studio.models import ImageAsset
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def image_file(request: HttpRequest, pk: int) -> FileResponse:
 def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     image = _get_image(request, pk)
     if not image.thumbnail:
-        return image_file(request, pk)
+        add_thumbnail(image)  # made on first use: generating one is off the streaming path
     return _private(FileResponse(image.thumbnail.open("rb"), content_type="image/webp"))
 
 
