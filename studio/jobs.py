@@ -8,10 +8,12 @@ layer to "look again", so a reload at any moment shows the truth.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,14 +33,30 @@ Status = GenerationJob.Status
 PARTIAL_IMAGE_TOKENS = 100
 
 
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def one_writer_at_a_time() -> Iterator[None]:
+    """SQLite admits one writer at a time and makes the others sleep and poll, backing off up to 100 ms a
+    try: under many jobs a partial image could wait a second for its INSERT. Job threads queue here instead
+    and go in turn. With PostgreSQL this does nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
 def claim(job_id: int) -> GenerationJob | None:
     """Atomically move a queued job to running; None if someone else has it (or it is not queued)."""
-    claimed = GenerationJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        stage="Sending to the model",
-    )
+    with one_writer_at_a_time():
+        claimed = GenerationJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+            status=Status.RUNNING,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            stage="Sending to the model",
+        )
     if not claimed:
         return None
     return GenerationJob.objects.select_related("owner").get(pk=job_id)
@@ -126,21 +144,30 @@ def _consume(job: GenerationJob, events: Iterator) -> None:
     finals: list[tuple[FinalImage, ImageAsset]] = []
     partial_counts: dict[int, int] = {}
     for event in events:
-        if isinstance(event, RequestStarted):
-            job.upstream_request_id = event.request_id[:80]
-            job.stage = "Generating"
-            job.save(update_fields=["upstream_request_id", "stage"])
-        elif isinstance(event, PartialImage):
-            if _was_cancelled(job):
-                events.close()
-                return
-            _store_partial(job, event)
-            partial_counts[event.output_index] = partial_counts.get(event.output_index, 0) + 1
-        elif isinstance(event, FinalImage):
-            finals.append((event, _store_final(job, event, partial_counts.get(event.output_index, 0))))
-        elif isinstance(event, ResponseCompleted):
-            _complete_turn(job, event, *finals[-1], partials=sum(partial_counts.values()))
+        with one_writer_at_a_time():
+            stop = _handle(job, event, events, finals, partial_counts)
+        if stop:
+            return
     _succeed(job)
+
+
+def _handle(job: GenerationJob, event, events, finals: list, partial_counts: dict[int, int]) -> bool:
+    """Store what one event brought. True when the job was stopped and the stream closed."""
+    if isinstance(event, RequestStarted):
+        job.upstream_request_id = event.request_id[:80]
+        job.stage = "Generating"
+        job.save(update_fields=["upstream_request_id", "stage"])
+    elif isinstance(event, PartialImage):
+        if _was_cancelled(job):
+            events.close()
+            return True
+        _store_partial(job, event)
+        partial_counts[event.output_index] = partial_counts.get(event.output_index, 0) + 1
+    elif isinstance(event, FinalImage):
+        finals.append((event, _store_final(job, event, partial_counts.get(event.output_index, 0))))
+    elif isinstance(event, ResponseCompleted):
+        _complete_turn(job, event, *finals[-1], partials=sum(partial_counts.values()))
+    return False
 
 
 def _was_cancelled(job: GenerationJob) -> bool:
@@ -261,7 +288,7 @@ def _complete_turn(
 
 
 def _succeed(job: GenerationJob) -> None:
-    with transaction.atomic():
+    with one_writer_at_a_time(), transaction.atomic():
         # A finished image wins over a late Stop: the user keeps what they paid for.
         GenerationJob.objects.filter(pk=job.pk).update(
             status=Status.SUCCEEDED, stage="Done", finished_at=timezone.now(), error_code="", error_message=""
@@ -272,7 +299,7 @@ def _succeed(job: GenerationJob) -> None:
 
 
 def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
-    with transaction.atomic():
+    with one_writer_at_a_time(), transaction.atomic():
         updated = GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
             status=Status.FAILED,
             stage="Failed",
