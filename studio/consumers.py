@@ -9,13 +9,16 @@ from django.template.loader import render_to_string
 from studio.broadcast import bind_server_loop, job_group
 from studio.models import GenerationJob
 
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
 
 class PingConsumer(AsyncJsonWebsocketConsumer):
     """A signed-in user's liveness check: answers every message with `pong`."""
 
     async def connect(self) -> None:
         if not self.scope["user"].is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         await self.accept()
 
@@ -23,20 +26,30 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
 
-class JobConsumer(AsyncJsonWebsocketConsumer):
-    """A Studio job's live channel: its card re-rendered from the database, partial tiles from the message."""
+class OwnedObjectConsumer(AsyncJsonWebsocketConsumer):
+    """The live channel of one object a user owns (from the route's `pk`).
+
+    The handshake refuses anonymous users (4401) and anyone but the owner (4403) before accepting; the
+    consumer then joins the object's one group. The page only listens: what it sends is refused plainly.
+    """
+
+    model: type  # the owned object's model, whose manager has for_user()
+    group_for: staticmethod  # pk -> the group's name (see studio.broadcast)
+
+    def owns(self, user, pk: int) -> bool:
+        return self.model.objects.for_user(user).filter(pk=pk).exists()
 
     async def connect(self) -> None:
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.job_id = int(self.scope["url_route"]["kwargs"]["pk"])
-        if not await self._owns_job(user):
-            await self.close(code=4403)
+        self.pk = int(self.scope["url_route"]["kwargs"]["pk"])
+        if not await database_sync_to_async(self.owns)(user, self.pk):
+            await self.close(code=CLOSE_FORBIDDEN)
             return
         bind_server_loop()
-        self.group = job_group(self.job_id)
+        self.group = self.group_for(self.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
@@ -47,31 +60,32 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         await self.send_json({"type": "error", "message": "This channel only sends updates."})
 
+
+class JobConsumer(OwnedObjectConsumer):
+    """A Studio job's live channel: its card re-rendered from the database, partial tiles from the message."""
+
+    model = GenerationJob
+    group_for = staticmethod(job_group)
+
     async def job_updated(self, message: dict) -> None:
         html = await database_sync_to_async(self._render_job, thread_sensitive=False)()
-        await self.send_json({"content": html, "target": f"#job-{self.job_id}", "swap": "outerHTML"})
+        await self.send_json({"content": html, "target": f"#job-{self.pk}", "swap": "outerHTML"})
 
     async def job_partial(self, message: dict) -> None:
         index = message.get("output_index") or 0
         html = render_to_string(
             "studio/_tile.html",
             {
-                "job_id": self.job_id,
+                "job_id": self.pk,
                 "index": index,
                 "partial": {"pk": message["image_id"], "partial_index": message["index"]},
                 "active": True,
             },
         )
-        await self.send_json(
-            {"content": html, "target": f"#job-{self.job_id}-tile-{index}", "swap": "outerHTML"}
-        )
-
-    @database_sync_to_async
-    def _owns_job(self, user) -> bool:
-        return GenerationJob.objects.for_user(user).filter(pk=self.job_id).exists()
+        await self.send_json({"content": html, "target": f"#job-{self.pk}-tile-{index}", "swap": "outerHTML"})
 
     def _render_job(self) -> str:
         from studio.studio_views import studio_jobs
 
-        job = studio_jobs(self.scope["user"]).get(pk=self.job_id)
+        job = studio_jobs(self.scope["user"]).get(pk=self.pk)
         return render_to_string("studio/_job.html", {"job": job})

@@ -24,16 +24,22 @@ class ImageOptionsForm(forms.Form):
             "max_length": "Prompts can be at most 32,000 characters (this one has %(show_value)d).",
         },
     )
-    model = forms.ChoiceField(choices=(), initial=sizes.DEFAULT_MODEL)
+    model = forms.ChoiceField(choices=(), initial=sizes.DEFAULT_MODEL, label="Model")
     size = forms.CharField(max_length=20, initial="1024x1024")
-    quality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="medium")
+    quality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="medium", label="Quality")
     output_format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="png", label="Format")
     output_compression = forms.IntegerField(
         min_value=0, max_value=100, required=False, label="Compression", help_text="0-100, for JPEG and WebP"
     )
     background = forms.ChoiceField(choices=BACKGROUND_CHOICES, initial="auto", required=False)
-    moderation = forms.ChoiceField(choices=MODERATION_CHOICES, initial="auto")
-    partial_images = forms.IntegerField(min_value=0, max_value=3, initial=2, label="Partial images")
+    moderation = forms.ChoiceField(choices=MODERATION_CHOICES, initial="auto", label="Moderation")
+    partial_images = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(4)],
+        coerce=int,
+        initial=2,
+        label="Partial images",
+        help_text="Previews streamed while the image forms (+100 output tokens each)",
+    )
     n = forms.IntegerField(min_value=1, max_value=10, initial=1, required=False, label="Images")
 
     def __init__(self, *args, **kwargs):

@@ -67,7 +67,7 @@ def test_a_follow_up_answers_with_the_new_turn_fragment(alice_client, finished_t
         ("prompt", "x" * 32_001, b"at most 32,000 characters"),
         ("size", "1000x1000", b"16"),
         ("size", "banana", b"banana"),
-        ("partial_images", "4", b"less than or equal to 3"),
+        ("partial_images", "4", b"Select a valid choice"),
         ("output_compression", "101", b"less than or equal to 100"),
     ],
 )
