@@ -84,5 +84,14 @@ class ImageAsset(models.Model):
         return f"{self.get_kind_display()} {self.width}x{self.height} {self.format}"
 
     @property
+    def prompt(self) -> str:
+        """The prompt that made this image: its turn's in a conversation, its job's in the Studio ('' for an
+        upload)."""
+        if self.job is None:
+            return ""
+        turn = getattr(self.job, "turn", None)
+        return turn.prompt if turn is not None else self.job.prompt
+
+    @property
     def dimensions(self) -> str:
         return f"{self.width}x{self.height}"

@@ -55,7 +55,9 @@ def test_filters_and_search(alice_client, alice, emulator, django_capture_on_com
     def count(**params) -> int:
         return len(alice_client.get("/gallery/", params).context["page"].object_list)
 
-    assert count() == 4
+    store_image(alice, solid((40, 40)), kind=ImageAsset.Kind.UPLOAD)
+    assert count() == 5
+    assert count(source="upload") == 1
     assert count(q="bicycle") == 2
     assert count(q="teapot") == 1
     assert count(source="conversation") == 1
