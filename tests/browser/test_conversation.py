@@ -43,7 +43,7 @@ def test_a_conversation_streams_partials_then_finals_and_survives_a_reload(
     expect(second).to_contain_text("dark theme")
     expect(second.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
     expect(page.locator("#turns > .turn")).to_have_count(2)
-    page.screenshot(path=artifacts_dir / "conversation.png", full_page=True)
+    page.screenshot(path=artifacts_dir / "conversation.png")
 
 
 def test_a_bad_size_is_flagged_as_you_type_with_a_fix(page, atelier_server):
