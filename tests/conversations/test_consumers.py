@@ -44,6 +44,11 @@ async def test_it_refuses_another_user(alice, charlie):
 
 async def test_it_relays_partial_then_final_fragments_in_order(alice, emulator, settings):
     settings.ATELIER_EMBEDDED_RUNNER = True
+    await relays_partial_then_final_fragments_in_order(alice)
+
+
+async def relays_partial_then_final_fragments_in_order(alice) -> None:
+    """Run a turn on the embedded runner and check what its websocket received (any channel layer)."""
     conversation = await sync_to_async(make_conversation)(alice)
     communicator = await communicator_for(f"/ws/conversations/{conversation.pk}/", alice)
     connected, _ = await communicator.connect()
