@@ -12,5 +12,9 @@ from studio.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Jobs queued through django.tasks run inline, so a test sees the whole job when the request returns.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# "database" is the scaled-out backend (django-tasks-db), for the tests that run a db_worker.
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
 ATELIER_OPENAI_MAX_RETRIES = 2
