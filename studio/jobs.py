@@ -33,7 +33,7 @@ Status = GenerationJob.Status
 PARTIAL_IMAGE_TOKENS = 100
 
 
-_sqlite_writer = threading.Lock()
+_sqlite_writer = threading.RLock()
 
 
 @contextmanager
@@ -144,6 +144,10 @@ def _consume(job: GenerationJob, events: Iterator) -> None:
     finals: list[tuple[FinalImage, ImageAsset]] = []
     partial_counts: dict[int, int] = {}
     for event in events:
+        if isinstance(event, FinalImage):
+            # Stored outside the writers' queue: a paste-back computes for a while before it writes.
+            finals.append((event, _store_final(job, event, partial_counts.get(event.output_index, 0))))
+            continue
         with one_writer_at_a_time():
             stop = _handle(job, event, events, finals, partial_counts)
         if stop:
@@ -163,8 +167,6 @@ def _handle(job: GenerationJob, event, events, finals: list, partial_counts: dic
             return True
         _store_partial(job, event)
         partial_counts[event.output_index] = partial_counts.get(event.output_index, 0) + 1
-    elif isinstance(event, FinalImage):
-        finals.append((event, _store_final(job, event, partial_counts.get(event.output_index, 0))))
     elif isinstance(event, ResponseCompleted):
         _complete_turn(job, event, *finals[-1], partials=sum(partial_counts.values()))
     return False
@@ -174,14 +176,18 @@ def _was_cancelled(job: GenerationJob) -> bool:
     return GenerationJob.objects.filter(pk=job.pk, status=Status.CANCELLED).exists()
 
 
+def _store(job: GenerationJob, data: bytes, kind: str, **fields) -> ImageAsset:
+    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks."""
+    with one_writer_at_a_time():
+        return store_image(job.owner, data, kind=kind, job=job, thumbnail=False, **fields)
+
+
 def _store_partial(job: GenerationJob, event: PartialImage) -> None:
     """The hot path of the live relay: one INSERT, one small message (the image's id, never its bytes)."""
-    image = store_image(
-        job.owner,
+    image = _store(
+        job,
         event.image,
-        kind=ImageAsset.Kind.PARTIAL,
-        job=job,
-        thumbnail=False,
+        ImageAsset.Kind.PARTIAL,
         dedupe=False,
         partial_index=event.index,
         output_index=event.output_index,
@@ -209,35 +215,23 @@ def _store_final(job: GenerationJob, event: FinalImage, partials: int) -> ImageA
     if mask_id and paste_back is not None:
         final = _pasted_back(job, event, int(paste_back), fields)
     else:
-        final = store_image(
-            job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, thumbnail=False, **fields
-        )
+        final = _store(job, event.image, ImageAsset.Kind.FINAL, **fields)
     if job.kind != GenerationJob.Kind.RESPONSE:
-        _record_usage(job, event.usage, event.size, event.quality, partials, api=UsageRecord.Api.IMAGES)
+        with one_writer_at_a_time():
+            _record_usage(job, event.usage, event.size, event.quality, partials, api=UsageRecord.Api.IMAGES)
     return final
 
 
 def _pasted_back(job: GenerationJob, event: FinalImage, feather: int, fields: dict) -> ImageAsset:
-    raw = store_image(job.owner, event.image, kind=ImageAsset.Kind.RAW, job=job, thumbnail=False, **fields)
+    raw = _store(job, event.image, ImageAsset.Kind.RAW, **fields)
     (original_asset, original), *_ = _input_images(job)
     mask = _mask_bytes(job)
     if (original_asset.width, original_asset.height) != (raw.width, raw.height):
         # The model answered at another size: there is nothing to paste back onto, so keep its image.
-        return store_image(
-            job.owner, event.image, kind=ImageAsset.Kind.FINAL, job=job, thumbnail=False, **fields
-        )
+        return _store(job, event.image, ImageAsset.Kind.FINAL, **fields)
     composite = imaging.paste_back(original, event.image, mask, feather_px=feather, out_format=raw.format)
     leak = imaging.leak_ratio(original, event.image, mask)
-    return store_image(
-        job.owner,
-        composite,
-        kind=ImageAsset.Kind.FINAL,
-        job=job,
-        thumbnail=False,
-        raw=raw,
-        leak_ratio=leak,
-        **fields,
-    )
+    return _store(job, composite, ImageAsset.Kind.FINAL, raw=raw, leak_ratio=leak, **fields)
 
 
 def _record_usage(
