@@ -56,3 +56,18 @@ def test_a_bad_size_is_flagged_as_you_type_with_a_fix(page, atelier_server):
     page.get_by_role("button", name=re.compile(r"Use \d+x\d+")).click()
     expect(feedback).to_contain_text("Valid")
     expect(size).to_have_value(re.compile(r"^\d+x\d+$"))
+
+
+def test_stop_keeps_the_last_partial_as_a_draft(page, atelier_server):
+    log_in(page, atelier_server)
+    page.get_by_text("Image options").click()
+    page.get_by_label("Partial images").select_option("3")
+    send_prompt(page, "A slow mural of a city at night")
+    page.wait_for_url(re.compile(r"/c/\d+/$"))
+    turn = page.locator("#turns > .turn").last
+    expect(turn.locator("img.is-partial")).to_be_visible(timeout=20_000)
+    turn.get_by_role("button", name="Stop").click()
+    expect(turn.locator(".badge-cancelled")).to_be_visible()
+    expect(turn).to_contain_text("Keep the last partial image as a draft?")
+    turn.get_by_role("button", name="Keep as draft").click()
+    expect(turn.get_by_role("link", name="Download")).to_be_visible()
