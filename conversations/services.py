@@ -13,6 +13,7 @@ from conversations.models import Conversation, Turn
 from studio import budgets, pricing, runner
 from studio.assets import add_thumbnail, delete_assets
 from studio.models import GenerationJob, ImageAsset, UsageRecord
+from studio.services import job_request
 
 TITLE_LENGTH = 60
 
@@ -63,13 +64,13 @@ def start_turn(
         job = GenerationJob.objects.create(
             owner=conversation.owner,
             kind=GenerationJob.Kind.RESPONSE,
-            request={
-                "params": params,
-                "input_image_ids": [image.pk for image in reference_images],
-                "mask_id": mask.pk if mask else None,
-                "paste_back_feather": paste_back_feather if mask else None,
-                "partial_images_total": tool.get("partial_images", 0),
-            },
+            request=job_request(
+                params,
+                inputs=list(reference_images),
+                mask=mask,
+                feather=paste_back_feather,
+                partials=tool.get("partial_images", 0),
+            ),
             stage="Queued",
             estimated_cost_usd=estimate.cost_usd,
         )

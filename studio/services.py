@@ -14,6 +14,24 @@ from studio.models import GenerationJob, ImageAsset
 PASTE_BACK_FEATHER = 8
 
 
+def job_request(
+    params: dict,
+    *,
+    inputs: list[ImageAsset],
+    mask: ImageAsset | None,
+    feather: int | None,
+    partials: int | None = None,
+) -> dict:
+    """What a job will send: the SDK call's arguments, and its images and mask by id (never their bytes)."""
+    return {
+        "params": params,
+        "input_image_ids": [image.pk for image in inputs],
+        "mask_id": mask.pk if mask else None,
+        "paste_back_feather": feather if mask else None,
+        "partial_images_total": params.get("partial_images", 0) if partials is None else partials,
+    }
+
+
 def cache_key(kind: str, params: dict, inputs: list[ImageAsset], mask: ImageAsset | None) -> str:
     """SHA-256 over a canonical form of the request: every option, and the bytes (by hash) of its inputs."""
     canonical = {
@@ -88,13 +106,7 @@ def start_image_job(
     params = dict(options)
     if inputs:
         params.pop("moderation", None)  # the edits endpoint has no moderation setting
-    request = {
-        "params": params,
-        "input_image_ids": [image.pk for image in inputs],
-        "mask_id": mask.pk if mask else None,
-        "paste_back_feather": feather if mask else None,
-        "partial_images_total": params.get("partial_images", 0),
-    }
+    request = job_request(params, inputs=inputs, mask=mask, feather=feather)
     key = cache_key(kind, params, list(inputs), mask)
     with transaction.atomic():
         source = None if fresh else cached_job(owner, key)
