@@ -86,3 +86,10 @@ async function checkSize(form) {
     feedback.append(" ", fix);
   }
 }
+
+// Before/after compare of an edit: the slider moves the split.
+document.addEventListener("input", (event) => {
+  if (event.target.matches("[data-compare]")) {
+    event.target.closest(".compare").style.setProperty("--split", `${event.target.value}%`);
+  }
+});

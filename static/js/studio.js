@@ -47,10 +47,3 @@ document.addEventListener("change", (event) => {
 document.addEventListener("htmx:after:swap", () => { offerTransparency(); scheduleEstimate(0); });
 offerTransparency();
 refreshEstimate();
-
-// Before/after compare of an edit: the slider moves the split.
-document.addEventListener("input", (event) => {
-  if (event.target.matches("[data-compare]")) {
-    event.target.closest(".compare").style.setProperty("--split", `${event.target.value}%`);
-  }
-});

@@ -113,6 +113,9 @@ def test_an_edit_inside_a_conversation_sends_the_mask_on_the_responses_api(
     assert sent["tools"][0]["action"] == "edit"
     assert edit.job.status == GenerationJob.Status.SUCCEEDED
     assert outside_box_is_original(edit.job.images.get(kind=ImageAsset.Kind.FINAL), image)
+    page = alice_client.get(f"/c/{turn.conversation_id}/").content
+    assert b'aria-label="Compare before and after"' in page
+    assert f'src="/images/{image.pk}/" alt="Before: the original"'.encode() in page
 
 
 def test_a_missing_or_mismatched_mask_is_refused(alice_client, photo, emulator):
