@@ -32,7 +32,7 @@ PASSWORD = {PASSWORD!r}
 import io
 from PIL import Image, ImageDraw
 from django.contrib.auth import get_user_model
-from studio.assets import store_image
+from studio.core.storage import store_image
 image = Image.linear_gradient("L").resize((3840, 2160)).convert("RGB")
 ImageDraw.Draw(image).ellipse((1200, 400, 2600, 1800), fill=(220, 120, 60))
 out = io.BytesIO(); image.save(out, "PNG")

@@ -55,14 +55,14 @@ def setup_django(emulator_url: str) -> None:
 
 def instrument_partial_arrivals() -> dict[tuple[int, int], float]:
     """Record when each job receives each partial image from the stream (job id, index) -> time."""
-    from studio import jobs
+    from studio.core import jobs
 
     arrivals: dict[tuple[int, int], float] = {}
     store_partial = jobs._store_partial
 
-    def timed_store_partial(job, event):
-        arrivals[(job.pk, event.index)] = time.perf_counter()
-        store_partial(job, event)
+    def timed_store_partial(run, event):
+        arrivals[(run.job.pk, event.index)] = time.perf_counter()
+        store_partial(run, event)
 
     jobs._store_partial = timed_store_partial
     return arrivals
@@ -89,9 +89,10 @@ async def connect(application, user, conversation_id: int):
     return communicator
 
 
-async def watch(communicator, turn_id: int, received: dict, finals: dict) -> None:
+async def watch(communicator, turn, received: dict, finals: dict) -> None:
     """Note when each partial index (and the final) of the turn arrives."""
-    targets = (f"#turn-{turn_id}", f"#turn-{turn_id}-stage")
+    turn_id = turn.pk
+    targets = (f"#turn-{turn_id}", f"#job-{turn.job_id}-stage")
     while True:
         message = await communicator.receive_json_from(timeout=60)
         now = time.perf_counter()
@@ -111,8 +112,9 @@ async def relay_round(application, user, concurrent: int, arrivals: dict) -> lis
 
     from conversations import services
     from conversations.models import Conversation
+    from studio.core.requests import ImageOptions
 
-    tool = {"model": "gpt-image-2", "size": "1024x1024", "quality": "low", "partial_images": PARTIALS}
+    tool = ImageOptions(quality="low", partial_images=PARTIALS)
     conversations = [
         await sync_to_async(Conversation.objects.create)(owner=user, title=f"bench {i}")
         for i in range(concurrent)
@@ -122,14 +124,14 @@ async def relay_round(application, user, concurrent: int, arrivals: dict) -> lis
     async def start(conversation, delay: float):
         # Conversations run side by side but not in lockstep: each starts at its own moment within one step.
         await asyncio.sleep(delay)
-        return await sync_to_async(services.start_turn)(conversation, prompt=RELAY_PROMPT, tool_options=tool)
+        return await sync_to_async(services.start_turn)(conversation, prompt=RELAY_PROMPT, options=tool)
 
     spread = random.Random(concurrent)
     turns = await asyncio.gather(*[start(c, spread.uniform(0, STEP_SECONDS)) for c in conversations])
     received: dict[tuple[int, int], float] = {}
     finals: dict[int, float] = {}
     await asyncio.gather(
-        *[watch(comm, turn.pk, received, finals) for comm, turn in zip(communicators, turns, strict=True)]
+        *[watch(comm, turn, received, finals) for comm, turn in zip(communicators, turns, strict=True)]
     )
     for communicator in communicators:
         await communicator.disconnect()
@@ -146,6 +148,7 @@ async def atelier_generation(application, user) -> float:
 
     from conversations import services
     from conversations.models import Conversation
+    from studio.core.requests import ImageOptions
 
     conversation = await sync_to_async(Conversation.objects.create)(owner=user, title="e2e")
     communicator = await connect(application, user, conversation.pk)
@@ -153,15 +156,10 @@ async def atelier_generation(application, user) -> float:
     turn = await sync_to_async(services.start_turn)(
         conversation,
         prompt=f"end to end {conversation.pk}",
-        tool_options={
-            "model": "gpt-image-2",
-            "size": "1024x1024",
-            "quality": "low",
-            "partial_images": PARTIALS,
-        },
+        options=ImageOptions(quality="low", partial_images=PARTIALS),
     )
     finals: dict[int, float] = {}
-    await watch(communicator, turn.pk, {}, finals)
+    await watch(communicator, turn, {}, finals)
     await communicator.disconnect()
     return finals[turn.pk] - started
 

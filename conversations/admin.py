@@ -31,7 +31,7 @@ class TurnInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ("title", "owner", "mainline_model", "created_at", "updated_at")
     list_filter = ("mainline_model", "updated_at")
-    search_fields = ("title", "owner__username", "turns__prompt")
+    search_fields = ("title", "owner__username", "turns__job__prompt")
     list_select_related = ("owner",)
     readonly_fields = ("owner", "created_at", "updated_at")
     inlines = [TurnInline]
@@ -40,9 +40,18 @@ class ConversationAdmin(admin.ModelAdmin):
 @admin.register(Turn)
 class TurnAdmin(admin.ModelAdmin):
     list_display = ("prompt", "conversation", "previous_response_id", "response_id", "created_at")
-    search_fields = ("prompt", "response_id", "previous_response_id", "conversation__owner__username")
-    list_select_related = ("conversation",)
-    readonly_fields = [field.name for field in Turn._meta.fields]
+    search_fields = (
+        "job__prompt",
+        "job__response_id",
+        "job__previous_response_id",
+        "conversation__owner__username",
+    )
+    list_select_related = ("conversation", "job")
+    readonly_fields = [field.name for field in Turn._meta.fields] + [
+        "prompt",
+        "previous_response_id",
+        "response_id",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

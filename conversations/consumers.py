@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 
 from conversations.models import Conversation, Turn
 from conversations.services import conversation_cost
-from studio.broadcast import conversation_group
 from studio.consumers import OwnedObjectConsumer
+from studio.core.broadcast import conversation_group
 
 
 class ConversationConsumer(OwnedObjectConsumer):
@@ -28,12 +28,10 @@ class ConversationConsumer(OwnedObjectConsumer):
 
     async def job_partial(self, message: dict) -> None:
         """The hot path: swap in the new partial image, rendered from the message alone (no query)."""
-        if message.get("turn_id") is None:
-            return
         html = render_to_string(
             "conversations/_turn_stage.html",
             {
-                "turn_id": message["turn_id"],
+                "job_id": message["job_id"],
                 "partial": {
                     "pk": message["image_id"],
                     "partial_index": message["index"],
@@ -45,7 +43,7 @@ class ConversationConsumer(OwnedObjectConsumer):
             },
         )
         await self.send_json(
-            {"content": html, "target": f"#turn-{message['turn_id']}-stage", "swap": "outerHTML"}
+            {"content": html, "target": f"#job-{message['job_id']}-stage", "swap": "outerHTML"}
         )
 
     async def _render_turn(self, job_id: int) -> tuple[int, str, str | None] | None:

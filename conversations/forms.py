@@ -22,7 +22,7 @@ class TurnForm(ImageOptionsForm):
         if conversation is not None:
             self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
                 conversation.owner
-            ).exclude(kind=ImageAsset.Kind.PARTIAL)
+            ).in_gallery()
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")
@@ -30,18 +30,12 @@ class TurnForm(ImageOptionsForm):
             return None
         parent = None
         if self.conversation is not None and self.conversation.pk:
-            parent = self.conversation.turns.filter(pk=parent_id).first()
+            parent = self.conversation.turns.select_related("job").filter(pk=parent_id).first()
         if parent is None:
             raise forms.ValidationError("That turn is not part of this conversation.")
         if not parent.response_id:
             raise forms.ValidationError("You can only continue from a turn that finished.")
         return parent
-
-    def tool_options(self) -> dict:
-        """The image_generation tool's fields, as the Responses API takes them (no `n` there)."""
-        options = self.image_options()
-        options.pop("n", None)
-        return options
 
 
 class RenameForm(forms.Form):

@@ -36,6 +36,10 @@ class Conversation(models.Model):
 
 
 class TurnQuerySet(models.QuerySet):
+    def finished(self) -> TurnQuerySet:
+        """Turns that got a response: the ones a new turn can continue from."""
+        return self.exclude(job__response_id="")
+
     def with_display_data(self) -> TurnQuerySet:
         """Everything the turn fragment shows, in a fixed number of queries whatever the count."""
         return self.select_related("job", "conversation").prefetch_related(
@@ -46,9 +50,10 @@ class TurnQuerySet(models.QuerySet):
 class Turn(models.Model):
     """One prompt in a conversation and the image it produced.
 
-    A conversation is a chain: `previous_response_id` is what this turn was sent with (its parent's
-    `response_id`), `response_id` what it got back. Branching is sending an earlier turn's `response_id`.
-    The turn's status is its job's status.
+    A conversation is a chain: the turn's job was sent with its parent's `response_id` as
+    `previous_response_id`, and got a `response_id` back (both kept on the job, with the prompt and the
+    call's other results). Branching is sending an earlier turn's `response_id`. The turn's status is its
+    job's status.
     """
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
@@ -56,14 +61,7 @@ class Turn(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     job = models.OneToOneField("studio.GenerationJob", on_delete=models.CASCADE, related_name="turn")
-    prompt = models.TextField()
-    image_options = models.JSONField(default=dict)
     branched = models.BooleanField(default=False, help_text="Continues from a turn other than the latest.")
-    previous_response_id = models.CharField(max_length=80, blank=True)
-    response_id = models.CharField(max_length=80, blank=True, db_index=True)
-    image_call_id = models.CharField(max_length=80, blank=True)
-    revised_prompt = models.TextField(blank=True)
-    assistant_text = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TurnQuerySet.as_manager()
@@ -73,6 +71,28 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return self.prompt[:60]
+
+    # What the turn asked and got is its job's; these read it (select_related("job") keeps it one query).
+
+    @property
+    def prompt(self) -> str:
+        return self.job.prompt
+
+    @property
+    def response_id(self) -> str:
+        return self.job.response_id
+
+    @property
+    def previous_response_id(self) -> str:
+        return self.job.previous_response_id
+
+    @property
+    def revised_prompt(self) -> str:
+        return self.job.revised_prompt
+
+    @property
+    def assistant_text(self) -> str:
+        return self.job.assistant_text
 
     # The display helpers below read the prefetched images and usage (see with_display_data).
 

@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from conversations.models import Conversation, Turn
-from studio import budgets, pricing, runner
-from studio.assets import add_thumbnail, delete_assets
+from studio.core.jobs import cancel_job, queue_job
+from studio.core.requests import ImageOptions, TurnRequest
+from studio.core.storage import add_thumbnail, delete_assets
 from studio.models import GenerationJob, ImageAsset, UsageRecord
-from studio.services import job_request
 
 TITLE_LENGTH = 60
 
@@ -25,64 +25,43 @@ def title_from_prompt(prompt: str) -> str:
 
 def default_parent(conversation: Conversation) -> Turn | None:
     """The turn a new prompt continues from when none is picked: the latest one that finished."""
-    return conversation.turns.exclude(response_id="").order_by("-created_at", "-pk").first()
+    return conversation.turns.finished().order_by("-created_at", "-pk").first()
 
 
 def start_turn(
     conversation: Conversation,
     *,
     prompt: str,
-    tool_options: dict,
+    options: ImageOptions,
     parent: Turn | None = None,
     reference_images: list[ImageAsset] = (),
     mask: ImageAsset | None = None,
     paste_back_feather: int | None = None,
 ) -> Turn:
-    """Create the turn and its queued job in one transaction, reserve its estimated cost, and queue it.
+    """Queue the turn's job and create the turn, in one transaction (through `queue_job`).
 
     The turn is sent with its parent's `response_id` as `previous_response_id`: the latest finished turn
-    by default, or an earlier one to branch. Raises `budgets.BudgetExceeded` (nothing is created then).
+    by default, or an earlier one to branch. Raises `budgets.BudgetExceeded` or `requests.InvalidRequest`
+    (nothing is created then).
     """
     latest = default_parent(conversation)
     branched = parent is not None and parent != latest
     parent = parent or latest
-    tool = {k: v for k, v in tool_options.items() if k != "n"}
-    if mask is not None:
-        tool["action"] = "edit"
-    params = {"model": conversation.mainline_model, "prompt": prompt, "tool": tool}
-    if parent is not None:
-        params["previous_response_id"] = parent.response_id
-    estimate = pricing.estimate(
-        tool["model"],
-        tool.get("quality", "auto"),
-        tool.get("size", "auto"),
-        partial_images=tool.get("partial_images", 0),
-        input_images=[(image.width, image.height) for image in reference_images],
+    request = TurnRequest(
         prompt=prompt,
+        options=options,
+        mainline_model=conversation.mainline_model,
+        conversation_id=conversation.pk,
+        previous_response_id=parent.response_id if parent is not None else "",
+        input_image_ids=tuple(image.pk for image in reference_images),
+        mask_id=mask.pk if mask else None,
+        paste_back_feather=paste_back_feather,
     )
-    with transaction.atomic():
-        job = GenerationJob.objects.create(
-            owner=conversation.owner,
-            kind=GenerationJob.Kind.RESPONSE,
-            request=job_request(
-                params,
-                inputs=list(reference_images),
-                mask=mask,
-                feather=paste_back_feather,
-                partials=tool.get("partial_images", 0),
-            ),
-            stage="Queued",
-            estimated_cost_usd=estimate.cost_usd,
-        )
-        budgets.reserve(job, estimate.cost_usd)
-        turn = Turn.objects.create(
-            conversation=conversation,
-            parent=parent,
-            branched=branched,
-            job=job,
-            prompt=prompt,
-            image_options=tool,
-            previous_response_id=params.get("previous_response_id", ""),
+    created: list[Turn] = []
+
+    def attach(job) -> None:
+        created.append(
+            Turn.objects.create(conversation=conversation, parent=parent, branched=branched, job=job)
         )
         conversation.updated_at = timezone.now()
         fields = ["updated_at"]
@@ -90,8 +69,9 @@ def start_turn(
             conversation.title = title_from_prompt(prompt)
             fields.append("title")
         conversation.save(update_fields=fields)
-        runner.enqueue(job)
-    return turn
+
+    queue_job(conversation.owner, request, attach=attach)
+    return created[0]
 
 
 def conversation_cost(conversation: Conversation) -> Decimal | None:
@@ -109,8 +89,6 @@ def new_conversation(owner, *, image_options: dict | None = None) -> Conversatio
 def delete_conversation(conversation: Conversation) -> None:
     """Delete the conversation, its turns, their jobs and images (files no longer used go too).
     Usage records stay: they are what was spent."""
-    from studio.jobs import cancel_job
-
     jobs = GenerationJob.objects.filter(turn__conversation=conversation)
     for job in jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES):
         cancel_job(job)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("turns/<int:pk>/retry", views.retry, name="retry"),
     path("turns/<int:pk>/keep", views.keep_draft, name="keep_draft"),
     path("turns/<int:pk>/discard", views.discard_draft, name="discard_draft"),
+    path("turns/<int:pk>/edit/<int:image_pk>", views.edit_image, name="edit_image"),
 ]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -10,8 +13,11 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from conversations import services
 from conversations.forms import RenameForm, TurnForm
 from conversations.models import Conversation, Turn
-from studio import budgets
-from studio.jobs import cancel_job, retry_job
+from studio.core import budgets
+from studio.core.jobs import cancel_job, retry_job
+from studio.forms import MaskEditForm
+from studio.views.editor import INITIAL as EDITOR_INITIAL
+from studio.views.editor import get_editable_image, render_editor
 
 
 def _get_conversation(request: HttpRequest, pk: int) -> Conversation:
@@ -20,6 +26,7 @@ def _get_conversation(request: HttpRequest, pk: int) -> Conversation:
 
 
 def _get_turn(request: HttpRequest, pk: int) -> Turn:
+    """The signed-in user's turn, with what its fragment shows, or 404."""
     queryset = Turn.objects.with_display_data().filter(conversation__owner=request.user)
     return get_object_or_404(queryset, pk=pk)
 
@@ -54,12 +61,12 @@ def _start(request: HttpRequest, conversation: Conversation | None) -> HttpRespo
     if form.is_valid():
         created = conversation is None
         if created:
-            conversation = services.new_conversation(request.user, image_options=form.tool_options())
+            conversation = services.new_conversation(request.user, image_options=asdict(form.image_options()))
         try:
             turn = services.start_turn(
                 conversation,
                 prompt=form.cleaned_data["prompt"],
-                tool_options=form.tool_options(),
+                options=form.image_options(),
                 parent=form.cleaned_data.get("parent"),
                 reference_images=list(form.cleaned_data.get("reference_images") or []),
             )
@@ -158,3 +165,31 @@ def discard_draft(request: HttpRequest, pk: int) -> HttpResponse:
     turn = _get_turn(request, pk)
     services.discard_partials(turn)
     return _turn_fragment(request, turn)
+
+
+@require_POST
+def edit_image(request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
+    """The mask editor's "Continue the conversation": the edit goes as the turn's next turn, with its mask."""
+    turn = _get_turn(request, pk)
+    image = get_editable_image(request, image_pk)
+    if image.job_id != turn.job_id or not turn.response_id:
+        raise Http404("This image is not the finished image of that turn.")
+    form = MaskEditForm(request.POST, request.FILES, image=image, initial=EDITOR_INITIAL)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                mask = form.save_mask()
+                services.start_turn(
+                    turn.conversation,
+                    prompt=form.cleaned_data["prompt"],
+                    options=form.image_options(),
+                    parent=turn,
+                    reference_images=[image],
+                    mask=mask,
+                    paste_back_feather=form.paste_back_feather,
+                )
+        except budgets.BudgetExceeded as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(turn.conversation)
+    return render_editor(request, image, form)

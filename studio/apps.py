@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class StudioConfig(AppConfig):
     name = "studio"
     verbose_name = "Studio"
+
+    def ready(self) -> None:
+        # Wiring: queued jobs reach the worker. The job code sends the signal and knows nothing of who runs it.
+        from studio.core import jobs, worker
+
+        jobs.job_queued.connect(worker.dispatch, dispatch_uid="atelier-worker")

@@ -16,8 +16,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from studio.core.worker import start_embedded_runner  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
-from studio.runner import start_embedded_runner  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

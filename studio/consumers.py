@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.template.loader import render_to_string
 
-from studio.broadcast import bind_server_loop, job_group
+from studio.core.broadcast import bind_server_loop, job_group
 from studio.models import GenerationJob
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -85,7 +85,5 @@ class JobConsumer(OwnedObjectConsumer):
         await self.send_json({"content": html, "target": f"#job-{self.pk}-tile-{index}", "swap": "outerHTML"})
 
     def _render_job(self) -> str:
-        from studio.studio_views import studio_jobs
-
-        job = studio_jobs(self.scope["user"]).get(pk=self.pk)
+        job = GenerationJob.objects.for_user(self.scope["user"]).in_studio().get(pk=self.pk)
         return render_to_string("studio/_job.html", {"job": job})

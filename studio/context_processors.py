@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from studio import budgets
+from studio.core import budgets
 
 
 def budget(request: HttpRequest) -> dict:

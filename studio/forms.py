@@ -1,12 +1,17 @@
-"""Image options, validated the same way wherever a generation starts (Studio, conversations, API)."""
+"""The Studio's forms: image options (validated by the core's own rules wherever a generation starts), the
+Studio's generations and edits, Finalize, the gallery's filters and the mask editor's edit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django import forms
+from django.conf import settings
 
-from studio import sizes
-
-PROMPT_MAX = 32_000
+from studio.core import imaging, sizes
+from studio.core.requests import MAX_INPUT_IMAGES, PROMPT_MAX, ImageOptions, ImageRequest, InvalidRequest
+from studio.core.storage import store_image
+from studio.models import ImageAsset
 
 QUALITY_CHOICES = [("low", "Low (drafts)"), ("medium", "Medium"), ("high", "High (finals)"), ("auto", "Auto")]
 FORMAT_CHOICES = [("png", "PNG"), ("jpeg", "JPEG"), ("webp", "WebP")]
@@ -65,26 +70,232 @@ class ImageOptionsForm(forms.Form):
                 self.add_error("size", " ".join(check.errors))
             else:
                 data["size"] = "auto" if size.strip().lower() == "auto" else f"{check.width}x{check.height}"
-        if model and data.get("background") == "transparent" and not sizes.supports_transparency(model):
-            self.add_error("background", sizes.TRANSPARENCY_NOTE)
         if data.get("output_format") == "png":
             data["output_compression"] = None
+        if not self.errors:
+            try:
+                self.image_options().validate()  # the core's own rules, before anything is stored or paid
+            except InvalidRequest as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return data
 
-    def image_options(self) -> dict:
-        """The options as the SDK takes them, leaving out what is unset."""
+    def image_options(self) -> ImageOptions:
         data = self.cleaned_data
-        options = {
-            "model": data["model"],
-            "size": data["size"],
-            "quality": data["quality"],
-            "output_format": data["output_format"],
-            "moderation": data["moderation"],
-            "partial_images": data["partial_images"],
-            "n": data.get("n") or 1,
-        }
-        if data.get("output_compression") is not None:
-            options["output_compression"] = data["output_compression"]
-        if data.get("background") and data["background"] != "auto":
-            options["background"] = data["background"]
-        return options
+        return ImageOptions(
+            model=data["model"],
+            size=data["size"],
+            quality=data["quality"],
+            output_format=data["output_format"],
+            output_compression=data.get("output_compression"),
+            background=data.get("background") or "auto",
+            moderation=data["moderation"],
+            partial_images=data["partial_images"],
+        )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+PASTE_BACK_FEATHER = 8  # px: the Studio's edits paste the original back outside the mask, softly
+
+
+class StudioForm(ImageOptionsForm):
+    images = MultipleImageField(required=False, label="Images to edit")
+    gallery_images = forms.ModelMultipleChoiceField(
+        queryset=ImageAsset.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="From your gallery",
+    )
+    mask = forms.FileField(
+        required=False,
+        label="Mask",
+        help_text="PNG with transparency where the image may change, or black and white (white = change).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+    )
+    fresh = forms.BooleanField(required=False, label="Run again even if cached")
+
+    def __init__(self, *args, owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        if owner is not None:
+            self.fields["gallery_images"].queryset = ImageAsset.objects.for_user(owner).in_gallery()
+
+    def _read_upload(self, upload) -> tuple[bytes, imaging.ImageInfo]:
+        if upload.size > settings.ATELIER_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
+                f"{settings.ATELIER_MAX_UPLOAD_BYTES // 1_048_576} MB."
+            )
+        data = upload.read()
+        try:
+            return data, imaging.inspect_upload(data, max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES)
+        except imaging.ImageRejected as exc:
+            raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
+
+    def clean_images(self) -> list[tuple[bytes, imaging.ImageInfo]]:
+        return [self._read_upload(upload) for upload in self.cleaned_data["images"]]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        uploads = data.get("images") or []
+        picked = list(data.get("gallery_images") or [])
+        if len(uploads) + len(picked) > MAX_INPUT_IMAGES:
+            self.add_error("images", f"An edit takes at most {MAX_INPUT_IMAGES} images.")
+        mask = data.get("mask")
+        if mask:
+            if not uploads and not picked:
+                self.add_error("mask", "A mask needs an image to edit.")
+                return data
+            first_size = (
+                (uploads[0][1].width, uploads[0][1].height)
+                if uploads
+                else (picked[0].width, picked[0].height)
+            )
+            try:
+                data["mask"] = imaging.normalise_mask(mask.read(), first_size)
+            except imaging.ImageRejected as exc:
+                self.add_error("mask", exc.message)
+        return data
+
+    def image_request(self, inputs: list[ImageAsset], mask: ImageAsset | None) -> ImageRequest:
+        """What the job asks for, with the stored inputs (see save_inputs)."""
+        return ImageRequest(
+            prompt=self.cleaned_data["prompt"],
+            options=self.image_options(),
+            n=self.cleaned_data.get("n") or 1,
+            input_image_ids=tuple(image.pk for image in inputs),
+            mask_id=mask.pk if mask else None,
+            paste_back_feather=PASTE_BACK_FEATHER if mask else None,
+        )
+
+    def save_inputs(self) -> tuple[list[ImageAsset], ImageAsset | None]:
+        """Store the uploads and the mask (only once the whole form is valid) and return the inputs in order."""
+        inputs = [
+            store_image(self.owner, data, kind=ImageAsset.Kind.UPLOAD)
+            for data, _ in self.cleaned_data["images"]
+        ]
+        inputs += list(self.cleaned_data.get("gallery_images") or [])
+        mask_bytes = self.cleaned_data.get("mask")
+        mask = store_image(self.owner, mask_bytes, kind=ImageAsset.Kind.MASK) if mask_bytes else None
+        return inputs, mask
+
+
+class FinalizeForm(forms.Form):
+    """A draft's final: at high quality, at the same or another size and format."""
+
+    size = forms.CharField(max_length=20, required=False)
+    output_format = forms.ChoiceField(
+        choices=[("", "Same"), ("png", "PNG"), ("jpeg", "JPEG"), ("webp", "WebP")], required=False
+    )
+
+    def __init__(self, *args, model: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model = model
+
+    def clean_size(self) -> str:
+        size = self.cleaned_data["size"].strip()
+        if size and not sizes.check_size(self.model, size).ok:
+            raise forms.ValidationError(f"Choose a size {self.model} can make.")
+        return size
+
+    def changes(self) -> dict:
+        """The image options the final changes (none for "same")."""
+        changes = {}
+        if self.cleaned_data["size"]:
+            changes["size"] = self.cleaned_data["size"]
+        if self.cleaned_data["output_format"]:
+            changes["output_format"] = self.cleaned_data["output_format"]
+            if changes["output_format"] == "png":
+                changes["output_compression"] = None
+        return changes
+
+
+class GalleryFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search prompts")
+    source = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "All sources"),
+            ("studio", "Studio"),
+            ("conversation", "Conversations"),
+            ("upload", "Uploads"),
+        ],
+    )
+    model = forms.CharField(required=False)
+    quality = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any quality"),
+            ("low", "Low"),
+            ("medium", "Medium"),
+            ("high", "High"),
+            ("auto", "Auto"),
+        ],
+    )
+    since = forms.DateField(required=False, label="Since", widget=forms.DateInput(attrs={"type": "date"}))
+    favourites = forms.BooleanField(required=False, label="Favourites only")
+
+    def filter(self, images):
+        """`images` narrowed to what the filters ask (all of them while the filters are invalid)."""
+        if not self.is_valid():
+            return images
+        data = self.cleaned_data
+        images = images.from_source(data["source"]).made_with(model=data["model"], quality=data["quality"])
+        if data["since"]:
+            images = images.filter(created_at__date__gte=data["since"])
+        if data["favourites"]:
+            images = images.filter(favourite=True)
+        return images.matching(data["q"])
+
+
+class MaskEditForm(ImageOptionsForm):
+    """An edit of one image with the mask painted in the editor (or a mask file). The Studio's editor view
+    sends it on the Image API; a conversation's view sends the same form as that conversation's next turn."""
+
+    mask = forms.FileField(
+        label="Mask", error_messages={"required": "Paint the area the model may change first."}
+    )
+    paste_back = forms.BooleanField(
+        required=False, initial=True, label="Paste the original back outside the mask"
+    )
+    feather = forms.IntegerField(min_value=0, max_value=64, initial=8, label="Feather (px)")
+
+    def __init__(self, *args, image: ImageAsset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.image = image
+
+    def clean_mask(self) -> bytes:
+        upload = self.cleaned_data["mask"]
+        try:
+            return imaging.normalise_mask(upload.read(), (self.image.width, self.image.height))
+        except imaging.ImageRejected as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def image_options(self) -> ImageOptions:
+        # Sent at the image's own size, so the output matches it pixel for pixel for the paste-back.
+        return replace(super().image_options(), size="auto")
+
+    @property
+    def paste_back_feather(self) -> int | None:
+        return self.cleaned_data["feather"] if self.cleaned_data["paste_back"] else None
+
+    def save_mask(self) -> ImageAsset:
+        """Store the painted mask and remember it on the image, so the editor reopens with it."""
+        mask = store_image(self.image.owner, self.cleaned_data["mask"], kind=ImageAsset.Kind.MASK)
+        self.image.last_mask = mask
+        self.image.save(update_fields=["last_mask"])
+        return mask

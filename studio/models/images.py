@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from studio.models.jobs import GenerationJob
+
 
 def image_path(instance: ImageAsset, filename: str) -> str:
     """Content-addressed: the file is named by its SHA-256, so identical bytes are stored once."""
@@ -20,6 +22,28 @@ class ImageQuerySet(models.QuerySet):
 
     def finals(self) -> ImageQuerySet:
         return self.filter(kind=ImageAsset.Kind.FINAL)
+
+    def in_gallery(self) -> ImageQuerySet:
+        """What a user can pick and browse: finished images and uploads (no partials, masks, raw outputs)."""
+        return self.filter(kind__in=[ImageAsset.Kind.FINAL, ImageAsset.Kind.UPLOAD])
+
+    def from_source(self, source: str) -> ImageQuerySet:
+        """'studio' (Image API), 'conversation' (Responses API) or 'upload'; anything else: all."""
+        if source == "studio":
+            return self.filter(job__kind__in=GenerationJob.IMAGE_API_KINDS)
+        if source == "conversation":
+            return self.filter(job__kind=GenerationJob.Kind.RESPONSE)
+        if source == "upload":
+            return self.filter(kind=ImageAsset.Kind.UPLOAD)
+        return self
+
+    def made_with(self, *, model: str = "", quality: str = "") -> ImageQuerySet:
+        images = self.filter(job__image_model=model) if model else self
+        return images.filter(job__quality=quality) if quality else images
+
+    def matching(self, words: str) -> ImageQuerySet:
+        """Images whose prompt contains `words`."""
+        return self.filter(job__prompt__icontains=words) if words else self
 
 
 class ImageAsset(models.Model):
@@ -85,12 +109,8 @@ class ImageAsset(models.Model):
 
     @property
     def prompt(self) -> str:
-        """The prompt that made this image: its turn's in a conversation, its job's in the Studio ('' for an
-        upload)."""
-        if self.job is None:
-            return ""
-        turn = getattr(self.job, "turn", None)
-        return turn.prompt if turn is not None else self.job.prompt
+        """The prompt that made this image ('' for an upload)."""
+        return self.job.prompt if self.job is not None else ""
 
     @property
     def dimensions(self) -> str:

@@ -14,12 +14,22 @@ class JobQuerySet(models.QuerySet):
     def active(self) -> JobQuerySet:
         return self.filter(status__in=GenerationJob.ACTIVE_STATUSES)
 
+    def in_studio(self) -> JobQuerySet:
+        """Image API jobs (the Studio's), with what their cards show."""
+        return (
+            self.filter(kind__in=GenerationJob.IMAGE_API_KINDS)
+            .prefetch_related("images", "usage_records")
+            .select_related("draft_of", "cached_from")
+        )
+
 
 class GenerationJob(models.Model):
-    """One request to the model service: what we will send, and how it went.
+    """One request to the model service: what the user asked for, and how it went.
 
-    `request` holds the JSON-safe arguments of the call (input images and masks are referenced by
-    ImageAsset ids, never inlined). The row is the truth; websocket messages only say "look again".
+    `request` is our own request (`studio.core.requests.ImageRequest` or `TurnRequest`, as JSON; input
+    images and masks by ImageAsset id, never inlined). What lists filter and search by (prompt, model,
+    quality, size) is copied into columns when the job is queued. The upstream call's outcome (its ids,
+    texts and errors) has fields of its own. The row is the truth; websocket messages only say "look again".
     """
 
     class Kind(models.TextChoices):
@@ -35,19 +45,38 @@ class GenerationJob(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    IMAGE_API_KINDS = (Kind.IMAGE_GENERATE, Kind.IMAGE_EDIT)
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    request = models.JSONField(default=dict)
+    request = models.JSONField(default=dict, help_text="Our own request (ImageRequest or TurnRequest).")
+    prompt = models.TextField(blank=True)
+    image_model = models.CharField(max_length=60, blank=True)
+    quality = models.CharField(max_length=10, blank=True)
+    size = models.CharField(max_length=12, blank=True)
     stage = models.CharField(
         max_length=80, blank=True, help_text="What the job is doing now, in plain words."
     )
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
+    error_param = models.CharField(
+        max_length=80, blank=True, help_text="The request field the service refused."
+    )
+    blocked_stage = models.CharField(
+        max_length=10, blank=True, help_text="For a moderation block: input or output."
+    )
+    blocked_categories = models.JSONField(default=list, blank=True)
     upstream_request_id = models.CharField(max_length=80, blank=True)
+    previous_response_id = models.CharField(
+        max_length=80, blank=True, help_text="Responses API: the response this call continued."
+    )
+    response_id = models.CharField(max_length=80, blank=True, db_index=True)
+    image_call_id = models.CharField(max_length=80, blank=True)
+    revised_prompt = models.TextField(blank=True)
+    assistant_text = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     estimated_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
     cache_key = models.CharField(max_length=64, blank=True, db_index=True)
@@ -78,21 +107,6 @@ class GenerationJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
-
-    @property
-    def params(self) -> dict:
-        """The arguments of the SDK call (images and masks aside)."""
-        return self.request.get("params", {})
-
-    @property
-    def image_model(self) -> str:
-        """The image model: the call's own `model`, or the image tool's for a Responses turn."""
-        tool = self.params.get("tool")
-        return tool.get("model", "") if tool is not None else self.params.get("model", "")
-
-    @property
-    def prompt(self) -> str:
-        return self.params.get("prompt", "")
 
     @property
     def elapsed_seconds(self) -> float | None:

@@ -13,7 +13,8 @@ class UsageQuerySet(models.QuerySet):
 
 
 class UsageRecord(models.Model):
-    """What one call to the model service cost, from the `usage` the API returned."""
+    """What one model used in one call to the model service, and its cost, from the `usage` the API returned.
+    A Responses API call has two: its image model's and its mainline model's."""
 
     class Api(models.TextChoices):
         IMAGES = "images", "Image API"
@@ -31,6 +32,7 @@ class UsageRecord(models.Model):
     size = models.CharField(max_length=12)
     input_text_tokens = models.PositiveIntegerField(default=0)
     input_image_tokens = models.PositiveIntegerField(default=0)
+    cached_input_tokens = models.PositiveIntegerField(default=0, help_text="Of the input tokens.")
     output_tokens = models.PositiveIntegerField(default=0)
     partial_image_tokens = models.PositiveIntegerField(default=0, help_text="Of the output tokens.")
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django import template
 
-from studio import pricing
+from studio.core import pricing
+from studio.core.requests import JobRequest, from_json
 
 register = template.Library()
 
@@ -30,9 +31,15 @@ def job_cost(job) -> Decimal:
 
 
 @register.filter
-def tiles(job) -> list[dict]:
-    """One tile per requested image: its final image, else its latest partial (from prefetched images)."""
-    count = max(int(job.params.get("n") or 1), 1)
+def spec(job) -> JobRequest:
+    """What the job asked for, typed (`{% with spec=job|spec %}`)."""
+    return from_json(job.request)
+
+
+@register.filter
+def tiles(job, count: int = 1) -> list[dict]:
+    """One tile per requested image (`count`): its final image, else its latest partial (from prefetched
+    images)."""
     finals, partials = {}, {}
     for image in job.images.all():
         if image.kind == "final":

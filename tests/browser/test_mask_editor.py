@@ -15,7 +15,7 @@ UPLOAD = """
 import io
 from PIL import Image
 from django.contrib.auth import get_user_model
-from studio.assets import store_image
+from studio.core.storage import store_image
 image = Image.new("RGB", (800, 600), (40, 90, 160))
 out = io.BytesIO(); image.save(out, "PNG")
 asset = store_image(get_user_model().objects.get(username="designer"), out.getvalue(), kind="upload")

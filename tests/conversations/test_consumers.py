@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from conversations import services
-from studio.asgi import application
-from tests.conversations.factories import DEFAULT_TOOL, make_conversation
+from tests.support.factories import make_conversation, tool_options
+from tests.support.websockets import communicator_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-ORIGIN = (b"origin", b"http://127.0.0.1")
-
-
-async def communicator_for(path: str, user=None) -> WebsocketCommunicator:
-    headers = [ORIGIN]
-    if user is not None:
-
-        def login() -> str:
-            client = Client()
-            client.force_login(user)
-            return client.cookies["sessionid"].value
-
-        headers.append((b"cookie", f"sessionid={await sync_to_async(login)()}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def test_it_refuses_an_anonymous_user(alice):
@@ -55,14 +39,14 @@ async def relays_partial_then_final_fragments_in_order(alice) -> None:
     assert connected
 
     turn = await sync_to_async(services.start_turn)(
-        conversation, prompt="a neon sign", tool_options={**DEFAULT_TOOL, "partial_images": 2}
+        conversation, prompt="a neon sign", options=tool_options(partial_images=2)
     )
 
     messages = []
     while not messages or messages[-1].get("target") != "#conversation-cost":
         messages.append(await communicator.receive_json_from(timeout=20))
 
-    turn_messages = [m for m in messages if m["target"] in (f"#turn-{turn.pk}", f"#turn-{turn.pk}-stage")]
+    turn_messages = [m for m in messages if m["target"] in (f"#turn-{turn.pk}", f"#job-{turn.job_id}-stage")]
     assert all(m["swap"] == "outerHTML" for m in turn_messages)
     partial_indexes = [
         int(m["content"].split('data-partial-index="')[1].split('"')[0])

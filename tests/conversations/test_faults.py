@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio.models import GenerationJob, UsageRecord
-from tests.conversations.factories import make_conversation, send_turn
+from tests.support.factories import make_conversation, send_turn
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_a_moderation_block_names_its_stage_and_is_not_charged(
     job = turn.job
     assert job.status == GenerationJob.Status.FAILED
     assert job.error_code == "moderation_blocked"
-    assert job.request["error_extra"]["stage"] == stage
+    assert job.blocked_stage == stage
     assert "Rephrase" in job.error_message
     assert not UsageRecord.objects.filter(job=job).exists()
 
@@ -78,7 +78,7 @@ def test_a_hang_past_the_timeout_fails_the_turn(
 
 
 def test_a_failed_turn_can_be_retried(alice, emulator, emulator_fault, django_capture_on_commit_callbacks):
-    from studio.jobs import retry_job
+    from studio.core.jobs import retry_job
 
     emulator_fault("503;times=9")
     turn = send_turn(make_conversation(alice), "a teapot", django_capture_on_commit_callbacks)

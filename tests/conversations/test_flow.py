@@ -7,7 +7,7 @@ from PIL import Image
 
 from conversations.models import Turn
 from studio.models import GenerationJob, ImageAsset, UsageRecord
-from tests.conversations.factories import make_conversation, send_turn
+from tests.support.factories import make_conversation, send_turn
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_it_runs_a_turn_and_stores_partials_final_usage_and_response_id(
 
     assert turn.job.status == GenerationJob.Status.SUCCEEDED
     assert turn.response_id.startswith("resp_")
-    assert turn.image_call_id.startswith("ig_")
+    assert turn.job.image_call_id.startswith("ig_")
     assert turn.revised_prompt
     partials = turn.job.images.filter(kind=ImageAsset.Kind.PARTIAL).order_by("partial_index")
     assert [p.partial_index for p in partials] == [0, 1]

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from conversations import services
-from studio import jobs
+from studio.core import jobs
 from studio.models import GenerationJob, ImageAsset, UsageRecord
-from tests.conversations.factories import DEFAULT_TOOL, make_conversation
+from tests.support.factories import make_conversation, tool_options
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,9 +22,7 @@ def start_slow_turn(alice, settings):
     settings.ATELIER_EMBEDDED_RUNNER = True
     settings.ATELIER_OPENAI_EXTRA_HEADERS = {"X-Emulator-Latency": str(STEP_SECONDS)}
     conversation = make_conversation(alice)
-    turn = services.start_turn(
-        conversation, prompt="a slow mural", tool_options={**DEFAULT_TOOL, "partial_images": 3}
-    )
+    turn = services.start_turn(conversation, prompt="a slow mural", options=tool_options(partial_images=3))
     deadline = time.monotonic() + 20
     while not turn.job.images.filter(kind=ImageAsset.Kind.PARTIAL).exists():
         assert time.monotonic() < deadline, "no partial image arrived"
@@ -64,7 +62,7 @@ def test_stop_then_discard_removes_the_partials(alice, emulator, settings):
 
 
 def test_stopping_a_finished_job_changes_nothing(alice, emulator, django_capture_on_commit_callbacks):
-    from tests.conversations.factories import send_turn
+    from tests.support.factories import send_turn
 
     turn = send_turn(make_conversation(alice), "done already", django_capture_on_commit_callbacks)
     assert not jobs.cancel_job(turn.job)

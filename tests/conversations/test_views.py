@@ -6,7 +6,7 @@ import pytest
 
 from conversations.models import Conversation, Turn
 from studio.models import GenerationJob, ImageAsset
-from tests.conversations.factories import make_conversation, send_turn
+from tests.support.factories import make_conversation, send_turn
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio.models import GenerationJob, ImageAsset
-from tests.conversations.factories import make_conversation, send_turn
+from tests.support.factories import make_conversation, send_turn
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 
 from conversations import services
 from conversations.models import Conversation
-from studio import budgets
+from studio.core import budgets
 from studio.models import Budget, BudgetReservation, GenerationJob, UsageRecord
-from tests.conversations.factories import DEFAULT_TOOL, make_conversation, send_turn
+from tests.support.factories import make_conversation, send_turn, tool_options
 
 pytestmark = pytest.mark.django_db
 
@@ -116,12 +116,10 @@ def test_a_failed_or_blocked_job_releases_its_reservation(
 
 
 def test_a_cancelled_job_releases_its_reservation(alice):
-    from studio.jobs import cancel_job
+    from studio.core.jobs import cancel_job
 
     conversation = make_conversation(alice)
-    turn = services.start_turn(
-        conversation, prompt="a castle", tool_options=DEFAULT_TOOL
-    )  # not run: no commit
+    turn = services.start_turn(conversation, prompt="a castle", options=tool_options())  # not run: no commit
     assert BudgetReservation.objects.get(job=turn.job).status == BudgetReservation.Status.HELD
     assert cancel_job(turn.job)
     assert BudgetReservation.objects.get(job=turn.job).status == BudgetReservation.Status.RELEASED

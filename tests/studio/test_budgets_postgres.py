@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from studio import budgets
+from studio.core import budgets
 from studio.models import Budget, BudgetReservation, GenerationJob
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageChops
 
 from conversations.models import Turn
-from studio.assets import store_image
+from studio.core.storage import store_image
 from studio.models import GenerationJob, ImageAsset
-from tests.conversations.factories import make_conversation, send_turn
-from tests.studio.imaging_helpers import alpha_mask, decode, encode
+from tests.support.factories import make_conversation, send_turn
+from tests.support.images import alpha_mask, decode, encode
 
 pytestmark = pytest.mark.django_db
 BOX = (300, 200, 700, 600)
@@ -101,9 +101,7 @@ def test_an_edit_inside_a_conversation_sends_the_mask_on_the_responses_api(
     turn = send_turn(make_conversation(alice), "a quiet harbour", django_capture_on_commit_callbacks)
     image = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
     with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(
-            f"/images/{image.pk}/edit", {**FORM, "destination": "conversation", "mask": mask_upload()}
-        )
+        response = alice_client.post(f"/c/turns/{turn.pk}/edit/{image.pk}", {**FORM, "mask": mask_upload()})
     assert response.status_code == 302
     edit = Turn.objects.exclude(pk=turn.pk).get()
     assert edit.previous_response_id == turn.response_id

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from studio.assets import store_image
-from studio.models import GenerationJob, ImageAsset
-from tests.conversations.factories import make_conversation, send_turn
-from tests.studio.imaging_helpers import solid
+from studio.core.storage import store_image
+from studio.models import ImageAsset
+from tests.support.factories import make_conversation, make_finished_job, send_turn
+from tests.support.images import solid
 
 pytestmark = pytest.mark.django_db
 
 
 def make_images(owner, count: int, *, prompt="a lighthouse", model="gpt-image-2", quality="low"):
-    job = GenerationJob.objects.create(
-        owner=owner,
-        kind=GenerationJob.Kind.IMAGE_GENERATE,
-        status=GenerationJob.Status.SUCCEEDED,
-        request={"params": {"prompt": prompt, "model": model, "quality": quality, "n": count}},
-    )
+    job = make_finished_job(owner, prompt=prompt, n=count, model=model, quality=quality)
     return [
         store_image(
             owner, solid((32, 32), (i % 255, 10, 10)), kind=ImageAsset.Kind.FINAL, job=job, output_index=i

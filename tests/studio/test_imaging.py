@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from studio import imaging
-from tests.studio.imaging_helpers import alpha_mask, decode, encode, solid
+from studio.core import imaging
+from tests.support.images import alpha_mask, decode, encode, solid
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])

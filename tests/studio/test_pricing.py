@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from studio import pricing
+from studio.core import pricing
+from studio.core.usage import Usage
 
 ARTICLE_TABLE = {
     ("low", "1024x1024"): "0.006",
@@ -75,20 +76,19 @@ def test_quality_auto_is_estimated_as_medium_and_marked_inexact():
     assert not auto.is_exact
 
 
-def test_cost_from_usage_prices_each_kind_of_token():
-    usage = {
-        "input_tokens": 868,
-        "input_tokens_details": {"text_tokens": 100, "image_tokens": 768},
-        "output_tokens": 7324,
-        "total_tokens": 8192,
-    }
+def test_a_usage_prices_each_kind_of_token():
+    usage = Usage("gpt-image-2", input_text_tokens=100, input_image_tokens=768, output_tokens=7324)
     expected = (Decimal(100) * 5 + Decimal(768) * 8 + Decimal(7324) * 30) / 1_000_000
-    assert pricing.cost_from_usage("gpt-image-2", usage) == expected.quantize(Decimal("0.000001"))
+    assert usage.cost_usd == expected.quantize(Decimal("0.000001"))
 
 
-def test_cost_from_usage_without_details_counts_input_as_text():
-    usage = {"input_tokens": 50, "output_tokens": 4160}
-    assert pricing.cost_from_usage("gpt-image-1.5", usage) == Decimal("0.133370")
+def test_cached_input_tokens_are_priced_at_the_cached_rate():
+    cached = Usage("gpt-image-2", input_text_tokens=1000, cached_input_tokens=800)
+    assert cached.cost_usd == (Decimal(200) * 5 + Decimal(800) * Decimal("1.25")) / 1_000_000
+
+
+def test_a_usage_of_gpt_image_1_5_prices_its_output_at_its_rate():
+    assert Usage("gpt-image-1.5", input_text_tokens=50, output_tokens=4160).cost_usd == Decimal("0.133370")
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import pytest
 from django_tasks_db.management.commands.db_worker import Worker
 
 from conversations import services
-from studio import runner
+from studio.core import worker as runner
+from studio.core.worker import run_generation_job
 from studio.models import GenerationJob, ImageAsset
-from studio.tasks import run_generation_job
-from tests.conversations.factories import DEFAULT_TOOL, make_conversation
+from tests.support.factories import make_conversation, tool_options
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def queued_turn(owner):
     from django.db import transaction
 
     with transaction.atomic():
-        turn = services.start_turn(make_conversation(owner), prompt="a lantern", tool_options=DEFAULT_TOOL)
+        turn = services.start_turn(make_conversation(owner), prompt="a lantern", options=tool_options())
         # Drop the dispatch start_turn registered for the commit: this job is left waiting in the queue.
         transaction.get_connection().run_on_commit.clear()
     return turn
@@ -62,7 +62,7 @@ def test_jobs_a_crash_left_running_are_queued_again_or_failed_after_three_tries(
 
 
 def test_a_job_is_claimed_once(alice):
-    from studio.jobs import claim
+    from studio.core.jobs import claim
 
     job = queued_turn(alice).job
     assert claim(job.pk) is not None

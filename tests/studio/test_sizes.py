@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio import sizes
+from studio.core import sizes
 
 
 @pytest.mark.parametrize(

@@ -5,17 +5,11 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from tests.conversations.test_consumers import communicator_for
+from studio.core.requests import to_json
+from tests.support.factories import image_request
+from tests.support.websockets import communicator_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-OPTIONS = {
-    "prompt": "three badges",
-    "model": "gpt-image-2",
-    "size": "1024x1024",
-    "quality": "low",
-    "n": 2,
-    "partial_images": 1,
-}
 
 
 async def queued_job(owner):
@@ -34,13 +28,12 @@ async def test_it_refuses_anonymous_and_other_users(alice, charlie):
 
 
 async def test_tiles_fill_with_partials_then_the_finished_card(alice, emulator, settings):
-    from studio import runner
+    from studio.core import worker as runner
     from studio.models import GenerationJob
 
+    request = image_request("a tiled poster", n=2, partial_images=1)
     job = await sync_to_async(GenerationJob.objects.create)(
-        owner=alice,
-        kind=GenerationJob.Kind.IMAGE_GENERATE,
-        request={"params": OPTIONS, "partial_images_total": 1},
+        owner=alice, kind=request.kind, request=to_json(request)
     )
     communicator = await communicator_for(f"/ws/jobs/{job.pk}/", alice)
     connected, _ = await communicator.connect()

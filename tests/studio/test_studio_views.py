@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from studio.models import GenerationJob, ImageAsset, UsageRecord
-from tests.studio.imaging_helpers import alpha_mask, decode, encode
+from tests.support.images import alpha_mask, decode, encode
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.db.models import Q
 
-from studio import imaging
+from studio.core import imaging
 from studio.models import ImageAsset
 from studio.models.images import thumbnail_path
 

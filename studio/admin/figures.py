@@ -20,13 +20,21 @@ CSV_COLUMNS = (
     ("size", "size"),
     ("input_text_tokens", "input_text_tokens"),
     ("input_image_tokens", "input_image_tokens"),
+    ("cached_input_tokens", "cached_input_tokens"),
     ("output_tokens", "output_tokens"),
     ("partial_image_tokens", "partial_image_tokens"),
     ("cost_usd", "cost_usd"),
 )
 
 
-SUMMED = ("input_text_tokens", "input_image_tokens", "output_tokens", "partial_image_tokens", "cost_usd")
+SUMMED = (
+    "input_text_tokens",
+    "input_image_tokens",
+    "cached_input_tokens",
+    "output_tokens",
+    "partial_image_tokens",
+    "cost_usd",
+)
 
 
 def daily_sums(records: QuerySet) -> list[dict]:

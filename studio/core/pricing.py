@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from studio import sizes
+from studio.core import sizes
 
 MILLION = Decimal(1_000_000)
 PARTIAL_IMAGE_TOKENS = 100
@@ -28,14 +28,15 @@ class Prices:
     text_input: Decimal
     image_input: Decimal
     image_output: Decimal
+    cached_input: Decimal
 
 
 PRICES = {
-    "gpt-image-2": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("30.00")),
-    "gpt-image-1.5": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00")),
-    "chatgpt-image-latest": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00")),
-    "gpt-image-1-mini": Prices(Decimal("2.00"), Decimal("2.50"), Decimal("8.00")),
-    "gpt-image-1": Prices(Decimal("5.00"), Decimal("10.00"), Decimal("40.00")),
+    "gpt-image-2": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("30.00"), Decimal("1.25")),
+    "gpt-image-1.5": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00"), Decimal("1.25")),
+    "chatgpt-image-latest": Prices(Decimal("5.00"), Decimal("8.00"), Decimal("32.00"), Decimal("1.25")),
+    "gpt-image-1-mini": Prices(Decimal("2.00"), Decimal("2.50"), Decimal("8.00"), Decimal("0.20")),
+    "gpt-image-1": Prices(Decimal("5.00"), Decimal("10.00"), Decimal("40.00"), Decimal("1.25")),
 }
 
 # Output tokens per image, by quality, for the sizes each model's table gives.
@@ -115,26 +116,24 @@ def estimate(
     partial = PARTIAL_IMAGE_TOKENS * partial_images * n
     text = text_tokens(prompt)
     image_in = sum(image_input_tokens(w, h) for w, h in input_images)
-    cost = _cost(model, text, image_in, output + partial)
+    cost = _cost(model, text, image_in, 0, output + partial)
     return Estimate(output, partial, text, image_in, cost, exact)
 
 
-def _cost(model: str, text: int, image_in: int, output: int) -> Decimal:
+def _cost(model: str, text: int, image_in: int, cached: int, output: int) -> Decimal:
     prices = prices_for(model)
     total = (
-        text * prices.text_input + image_in * prices.image_input + output * prices.image_output
+        (text - cached) * prices.text_input
+        + cached * prices.cached_input
+        + image_in * prices.image_input
+        + output * prices.image_output
     ) / MILLION
     return total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-def cost_from_usage(model: str, usage: dict) -> Decimal:
-    """The actual cost of a call from the `usage` the API returned (Image API events, or the Responses
-    image tool's usage; both split input tokens into text and image)."""
-    details = usage.get("input_tokens_details") or {}
-    total_input = usage.get("input_tokens") or 0
-    image_in = details.get("image_tokens") or 0
-    text = details.get("text_tokens", total_input - image_in) or 0
-    return _cost(model, text, image_in, usage.get("output_tokens") or 0)
+def cost(model: str, *, text: int, image: int = 0, cached: int = 0, output: int = 0) -> Decimal:
+    """The actual cost of tokens the API reported (`cached` of the `text` input tokens at the cached rate)."""
+    return _cost(model, text, image, min(cached, text), output)
 
 
 def format_usd(amount: Decimal) -> str:

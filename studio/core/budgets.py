@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from studio.core.pricing import format_usd
 from studio.models import Budget, BudgetReservation, GenerationJob, UsageRecord
 
 ZERO = Decimal("0")
@@ -23,8 +24,6 @@ ZERO = Decimal("0")
 
 class BudgetExceeded(Exception):
     def __init__(self, *, remaining: Decimal, cost: Decimal, budget: Decimal) -> None:
-        from studio.pricing import format_usd
-
         self.remaining, self.cost, self.budget = remaining, cost, budget
         self.message = (
             f"This would cost about {format_usd(cost)}, but only {format_usd(max(remaining, ZERO))} of your "

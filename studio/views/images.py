@@ -1,23 +1,18 @@
+"""Image files, served only to their owner (full size, thumbnail, download in any format), and live size checks."""
+
 from __future__ import annotations
 
 import io
-import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from studio import imaging, sizes
-from studio.assets import add_thumbnail
+from studio.core import imaging, sizes
+from studio.core.storage import add_thumbnail
 from studio.models import ImageAsset
 
-logger = logging.getLogger(__name__)
 DOWNLOAD_FORMATS = ("png", "jpeg", "webp")
 
 
@@ -58,38 +53,6 @@ def image_download(request: HttpRequest, pk: int) -> HttpResponse:
     with image.file.open("rb") as handle:
         data = imaging.convert_format(handle.read(), wanted, None)
     return FileResponse(io.BytesIO(data), as_attachment=True, filename=name, content_type=f"image/{wanted}")
-
-
-def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _check_channel_layer() -> None:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.send)(channel, {"type": "health.check"})
-    message = async_to_sync(layer.receive)(channel)
-    if message.get("type") != "health.check":
-        raise RuntimeError("the channel layer returned another message")
-
-
-@login_not_required
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the channel layer answer; 503 naming what failed."""
-    report = {}
-    for name, check in (("database", _check_database), ("channel_layer", _check_channel_layer)):
-        try:
-            check()
-        except Exception as exc:  # a health check reports every failure, whatever its kind
-            logger.warning("health check %s failed: %s", name, exc)
-            report[name] = f"error: {exc.__class__.__name__}"
-        else:
-            report[name] = "ok"
-    healthy = all(value == "ok" for value in report.values())
-    return JsonResponse(report, status=200 if healthy else 503)
 
 
 @require_GET

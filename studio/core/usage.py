@@ -1,0 +1,46 @@
+"""What one upstream call used, in our own words: tokens per model and kind, and their Decimal cost.
+
+`openai_client` turns the API's usage blocks into `Usage`; `jobs` stores one `UsageRecord` per `Usage`.
+A Responses API call uses two models: the image model (the tool's tokens) and the mainline model that
+drives the turn; each is its own `Usage`, priced at its own rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from studio.core import pricing
+
+
+@dataclass(frozen=True)
+class Usage:
+    model: str
+    input_text_tokens: int = 0
+    input_image_tokens: int = 0
+    cached_input_tokens: int = 0  # of the input tokens, those billed at the cached rate
+    output_tokens: int = 0
+    partial_image_tokens: int = 0  # of the output tokens, those the partial images cost
+    estimated: bool = False  # the service reported nothing: the figures come from the price table
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return pricing.cost(
+            self.model,
+            text=self.input_text_tokens,
+            image=self.input_image_tokens,
+            cached=self.cached_input_tokens,
+            output=self.output_tokens,
+        )
+
+
+def estimated_image_usage(model: str, quality: str, size: str, *, prompt: str, partials: int) -> Usage:
+    """The table's figure for one image, for a service that reported no usage for it."""
+    estimate = pricing.estimate(model, quality, size, partial_images=partials, prompt=prompt)
+    return Usage(
+        model=model,
+        input_text_tokens=estimate.input_text_tokens,
+        output_tokens=estimate.output_tokens + estimate.partial_image_tokens,
+        partial_image_tokens=estimate.partial_image_tokens,
+        estimated=True,
+    )

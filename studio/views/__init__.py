@@ -1,0 +1,1 @@
+"""The Studio's pages: the Studio, the gallery, the mask editor, image files and the health check."""
