@@ -31,6 +31,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -53,6 +54,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 test: install chromium services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --ignore=tests/browser -m "not services"
 	@$(MAKE) --no-print-directory test-services
