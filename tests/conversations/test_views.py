@@ -7,6 +7,7 @@ import pytest
 from conversations.models import Conversation, Turn
 from studio.models import GenerationJob, ImageAsset
 from tests.support.factories import make_conversation, send_turn
+from tests.support.images import mask_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,7 @@ FORM = {
     "moderation": "auto",
     "partial_images": "1",
 }
+EDIT_FORM = {**FORM, "size": "auto", "paste_back": "on", "feather": "6"}
 
 
 @pytest.fixture
@@ -168,3 +170,24 @@ def test_the_page_uses_a_fixed_number_of_queries_whatever_the_turn_count(
     with django_assert_max_num_queries(12):
         response = alice_client.get(f"/c/{conversation.pk}/")
     assert response.content.count(b'class="turn turn-succeeded"') == 4
+
+
+def test_an_edit_from_the_editor_continues_only_your_own_finished_turn_with_its_own_image(
+    alice, alice_client, client, charlie, finished_turn, emulator, django_capture_on_commit_callbacks
+):
+    image = finished_turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    url = f"/c/turns/{finished_turn.pk}/edit/{image.pk}"
+    other = send_turn(make_conversation(alice), "a harbour", django_capture_on_commit_callbacks)
+    other_image = other.job.images.get(kind=ImageAsset.Kind.FINAL)
+    assert (
+        alice_client.post(f"/c/turns/{finished_turn.pk}/edit/{other_image.pk}", EDIT_FORM).status_code == 404
+    )
+    refused = alice_client.post(url, {**EDIT_FORM, "prompt": "", "mask": mask_upload()})
+    assert refused.status_code == 422
+    assert b"Write a prompt first." in refused.content
+    client.force_login(charlie)
+    assert client.post(url, {**EDIT_FORM, "mask": mask_upload()}).status_code == 404
+    client.logout()
+    assert client.post(url, {**EDIT_FORM, "mask": mask_upload()}).status_code == 302
+    assert Turn.objects.count() == 2
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()

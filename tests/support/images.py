@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import Image
 
@@ -28,3 +30,28 @@ def alpha_mask(size, box) -> bytes:
     mask = Image.new("RGBA", size, (0, 0, 0, 255))
     mask.paste((0, 0, 0, 0), box)
     return encode(mask)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares a huge image (a decompression bomb), made without the pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+MASK_BOX = (300, 200, 700, 600)
+
+
+def mask_upload(size=(1024, 1024), box=MASK_BOX):
+    """The mask editor's upload: a PNG mask with `box` editable."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("mask.png", alpha_mask(size, box), "image/png")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import random
-import struct
-import zlib
 
 import pytest
 from PIL import Image
 
 from studio.core import imaging
-from tests.support.images import alpha_mask, decode, encode, solid
+from tests.support.images import alpha_mask, decode, encode, png_declaring, solid
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
@@ -46,21 +44,6 @@ def test_it_refuses_a_file_over_the_limit():
 def test_it_refuses_an_empty_file():
     with pytest.raises(imaging.ImageRejected, match="empty"):
         imaging.inspect_upload(b"")
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A tiny PNG whose header declares a huge image (a decompression bomb), made without the pixels."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def test_it_refuses_a_decompression_bomb_without_decoding_it():

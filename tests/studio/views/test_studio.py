@@ -153,7 +153,7 @@ def test_an_edit_sends_every_image_and_the_mask_and_pastes_the_original_back(
 
 
 def tiny_png_declaring(width, height) -> bytes:
-    from tests.studio.test_imaging import png_declaring
+    from tests.support.images import png_declaring
 
     return png_declaring(width, height)
 
@@ -258,9 +258,12 @@ def test_the_estimate_counts_partials_and_marks_other_sizes_as_estimates(alice_c
 def test_other_users_never_see_or_act_on_a_job(
     alice_client, client, charlie, emulator, django_capture_on_commit_callbacks
 ):
-    post(alice_client, django_capture_on_commit_callbacks)
+    post(alice_client, django_capture_on_commit_callbacks, {"prompt": "secret sketch"})
     job = GenerationJob.objects.get()
     image = job.images.get(kind=ImageAsset.Kind.FINAL)
+    # Alice sees her prompt on both pages, so its absence from Charlie's pages below means something.
+    assert b"secret sketch" in alice_client.get("/studio/").content
+    assert b"secret sketch" in alice_client.get("/gallery/").content
     client.force_login(charlie)
     assert client.get(f"/studio/jobs/{job.pk}/").status_code == 404
     for action in ("finalize", "stop", "retry"):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageChops
 
 from conversations.models import Turn
 from studio.core.storage import store_image
 from studio.models import GenerationJob, ImageAsset
 from tests.support.factories import make_conversation, send_turn
-from tests.support.images import alpha_mask, decode, encode
+from tests.support.images import MASK_BOX as BOX
+from tests.support.images import decode, encode, mask_upload
 
 pytestmark = pytest.mark.django_db
-BOX = (300, 200, 700, 600)
 FORM = {
     "prompt": "a window with a view",
     "model": "gpt-image-2",
@@ -31,10 +30,6 @@ FORM = {
 def photo(alice) -> ImageAsset:
     original = Image.effect_noise((1024, 1024), 45).convert("RGB")
     return store_image(alice, encode(original), kind=ImageAsset.Kind.UPLOAD)
-
-
-def mask_upload(size=(1024, 1024), box=BOX):
-    return SimpleUploadedFile("mask.png", alpha_mask(size, box), "image/png")
 
 
 def outside_box_is_original(final: ImageAsset, original: ImageAsset) -> bool:

@@ -1,4 +1,5 @@
-"""A Studio job's websocket: strangers refused at the handshake; tiles fill as the job runs."""
+"""The Studio's websockets: the ping channel checks origin and login; a job's channel refuses strangers at the
+handshake, and its tiles fill as the job runs."""
 
 from __future__ import annotations
 
@@ -50,4 +51,38 @@ async def test_tiles_fill_with_partials_then_the_finished_card(alice, emulator, 
     tile_targets = {m["target"] for m in messages if "-tile-" in m["target"]}
     assert tile_targets == {f"#job-{job.pk}-tile-0", f"#job-{job.pk}-tile-1"}
     assert messages[-1]["content"].count('class="tile stage"') == 2
+    await communicator.disconnect()
+
+
+# -- The ping channel ---------------------------------------------------------------------------------
+
+
+async def test_it_refuses_an_anonymous_user():
+    communicator = await communicator_for("/ws/ping/")
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4401
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_foreign_origin(alice):
+    communicator = await communicator_for("/ws/ping/", alice, origin="http://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_handshake_without_origin(alice):
+    communicator = await communicator_for("/ws/ping/", alice, origin=None)
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_it_accepts_a_signed_in_user_from_our_origin(alice):
+    communicator = await communicator_for("/ws/ping/", alice)
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
