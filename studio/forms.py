@@ -194,6 +194,21 @@ class StudioForm(ImageOptionsForm):
         return inputs, mask
 
 
+class EstimateForm(StudioForm):
+    """What the Studio form would send, for its live estimate: uploads are counted, not sent."""
+
+    upload_count = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_INPUT_IMAGES,
+        required=False,
+        error_messages={
+            "invalid": "upload_count must be a whole number.",
+            "min_value": f"upload_count goes from 0 to {MAX_INPUT_IMAGES}.",
+            "max_value": f"upload_count goes from 0 to {MAX_INPUT_IMAGES}.",
+        },
+    )
+
+
 class FinalizeForm(forms.Form):
     """A draft's final: at high quality, at the same or another size and format."""
 

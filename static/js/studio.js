@@ -1,23 +1,13 @@
-// The Studio form: a live cost estimate as options change, and options the model cannot take not offered.
+// The Studio form: options the model cannot take not offered, and the upload count the live estimate needs.
 // Listeners sit on the document: the form is swapped whole when the server sends it back with errors.
 
 const studioForm = () => document.getElementById("studio-form");
 
-function estimateQuery(form) {
-  const params = new URLSearchParams();
-  for (const [name, value] of new FormData(form)) {
-    if (typeof value === "string" && name !== "csrfmiddlewaretoken") params.append(name, value);
-  }
-  params.set("upload_count", String(form.querySelector("#id_images")?.files.length ?? 0));
-  return params;
-}
-
-async function refreshEstimate() {
+// The estimate itself is htmx (#estimate re-asks the server as the form changes); it counts the chosen uploads
+// from this hidden field, which a file input cannot fill by itself.
+function countUploads() {
   const form = studioForm();
-  const box = form?.querySelector("#estimate");
-  if (!box) return;
-  const response = await fetch(`${box.dataset.estimateUrl}?${estimateQuery(form)}`);
-  if (response.ok) box.innerHTML = await response.text();
+  if (form) form.querySelector("#id_upload_count").value = String(form.querySelector("#id_images")?.files.length ?? 0);
 }
 
 function offerTransparency() {
@@ -31,19 +21,11 @@ function offerTransparency() {
   form.querySelector("[data-transparency-note]").hidden = allowed;
 }
 
-let estimateTimer;
-function scheduleEstimate(delay) {
-  clearTimeout(estimateTimer);
-  estimateTimer = setTimeout(refreshEstimate, delay);
-}
-
-document.addEventListener("input", (event) => { if (event.target.closest("#studio-form")) scheduleEstimate(200); });
 document.addEventListener("change", (event) => {
   if (!event.target.closest("#studio-form")) return;
   if (event.target.id === "id_model") offerTransparency();
-  scheduleEstimate(50);
+  if (event.target.id === "id_images") countUploads();
 });
 // After htmx swaps a new form in (errors), set it up again.
-document.addEventListener("htmx:after:swap", () => { offerTransparency(); scheduleEstimate(0); });
+document.addEventListener("htmx:after:swap", offerTransparency);
 offerTransparency();
-refreshEstimate();

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +13,7 @@ from studio.core import budgets, pricing, sizes
 from studio.core.jobs import cancel_job, queue_job, retry_job
 from studio.core.requests import from_json, with_options
 from studio.core.storage import delete_assets
-from studio.forms import FinalizeForm, StudioForm
+from studio.forms import EstimateForm, FinalizeForm, StudioForm
 from studio.models import GenerationJob, ImageAsset
 
 RECENT_JOBS = 12
@@ -67,20 +67,21 @@ def submit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def estimate(request: HttpRequest) -> HttpResponse:
     """The cost of what the form would send, updated as the options change."""
-    form = StudioForm(request.GET, owner=request.user)
+    form = EstimateForm(request.GET, owner=request.user)
     form.is_valid()  # an estimate needs only the options that are valid; the rest keep their defaults
+    if "upload_count" in form.errors:
+        return HttpResponseBadRequest(" ".join(form.errors["upload_count"]))
     data = {**{name: field.initial for name, field in form.fields.items()}, **form.cleaned_data}
     if request.GET.get("action") == "draft":
         data["quality"] = "low"
-    picked = list(data.get("gallery_images") or [])
-    uploads = int(request.GET.get("upload_count") or 0)
+    uploads = data.get("upload_count") or 0
     result = pricing.estimate(
         data.get("model") or sizes.DEFAULT_MODEL,
         data.get("quality") or "auto",
         data.get("size") if "size" not in form.errors else "1024x1024",
         n=data.get("n") or 1,
         partial_images=data.get("partial_images") or 0,
-        input_images=[(image.width, image.height) for image in picked] + [(1024, 1024)] * uploads,
+        input_images=[(i.width, i.height) for i in data.get("gallery_images") or []] + [(1024, 1024)] * uploads,
         prompt=data.get("prompt") or "",
     )
     exact = result.is_exact and not uploads and "size" not in form.errors

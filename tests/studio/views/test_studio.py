@@ -282,3 +282,13 @@ def test_anonymous_users_are_sent_to_login(client):
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/accounts/login/")
     assert client.post("/studio/submit", FORM).status_code == 302
+
+
+def test_the_estimate_counts_uploads_within_the_edit_limit(alice_client):
+    one = alice_client.get("/studio/estimate", {**FORM, "upload_count": "1"})
+    assert one.status_code == 200
+    assert b"image input" in one.content
+    for bad in ("abc", "-1", "17", "100000000"):
+        refused = alice_client.get("/studio/estimate", {**FORM, "upload_count": bad})
+        assert refused.status_code == 400, bad
+        assert b"upload_count" in refused.content
