@@ -98,10 +98,10 @@ async def dispatch(request: Request, fault: Fault | None) -> JsonReply | StreamR
     latency = _latency(request)
     handler = ROUTES.get((request.method, request.path))
     if handler is not None:
-        return await handler(Call(request, fault.name if fault else None, latency))
+        return await handler(Call(request, fault, latency))
     match = RESPONSE_PATH.match(request.path)
     if match and request.method == "GET":
-        return await retrieve_response(Call(request, None, latency), match[1])
+        return await retrieve_response(Call(request, fault, latency), match[1])
     raise not_found_route(request.method, request.path)
 
 

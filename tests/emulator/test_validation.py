@@ -11,7 +11,6 @@ from PIL import Image
 
 from .conftest import data_url, decode, png_bytes
 
-
 AUTH = {"Authorization": "Bearer sk-test"}
 
 
