@@ -16,7 +16,7 @@ from .errors import SERVER_ERROR, APIError, moderation_blocked
 # Faults answered before the request is even looked at.
 EARLY = frozenset({"429", "500", "503", "401", "403-verify", "moderation-input", "hang"})
 # Faults the endpoint plays itself, mid-way through its work.
-LATE = frozenset({"cut", "moderation-output", "stream-error", "expired-chain"})
+LATE = frozenset({"cut", "moderation-output", "stream-error", "expired-chain", "moderation-flag"})
 NAMES = EARLY | LATE
 
 
