@@ -248,3 +248,21 @@ def test_it_sends_a_plain_blocked_response_that_validates(emulator, schemas):
 
     assert response.status_code == 200
     schemas.check("Response", response.json())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "gpt-4.1", "tools": [{"type": "image_generation", "partial_images": 1, "quality": "low"}]},
+        {"model": "gpt-5.4-mini"},
+    ],
+    ids=["a model that does not reason", "words only"],
+)
+def test_it_sends_other_response_streams_that_validate(emulator, schemas, body):
+    events = sse_events(post(emulator, "/responses", json={**body, "stream": True, "input": "A kite"}))
+
+    assert events[-1][0] == "response.completed"
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+    for name, data in events:
+        schemas.check(RESPONSE_EVENT_SCHEMAS[name], data)
+    schemas.check("Response", events[-1][1]["response"])
