@@ -83,6 +83,7 @@ def error_answer(error: dict[str, Any]) -> APIError:
 
 def start_in_background(call: Call, plan: Plan, response_id: str) -> dict:
     queued = base_body(plan, response_id, int(time.time()), status="queued")
+    # Stored before the answer leaves, so a GET right after it finds the response whenever the work starts.
     remember_snapshot(plan, queued)
     # The work outlives this request: it runs on a Call of its own, which the client leaving does not cut short.
     worker = Call(replace(call.request, disconnected=asyncio.Event()), call.fault, call.latency)
@@ -94,11 +95,8 @@ def start_in_background(call: Call, plan: Plan, response_id: str) -> dict:
 
 async def work_in_background(call: Call, plan: Plan, response_id: str, queued: dict) -> None:
     try:
-        async for event in response_events(call, plan, response_id):
-            response = event.data.get("response")
-            # The completed response is stored by the events themselves, with the image it made.
-            if response is not None and event.type != "response.completed":
-                remember_snapshot(plan, response)
+        async for _event in response_events(call, plan, response_id):
+            pass  # nobody listens: each new state is stored as the events go
     except Exception:
         logger.exception("background response %s failed", response_id)
         error = {"code": "server_error", "message": stream_error_object()["message"]}
@@ -123,12 +121,16 @@ async def response_events(call: Call, plan: Plan, response_id: str) -> AsyncIter
     layout = Layout.of(plan)
     created_at = int(time.time())
     if plan.background:
+        # A background response is stored at every change of state, for GET to find while it works.
         queued = base_body(plan, response_id, created_at, status="queued")
+        remember_snapshot(plan, queued)
         yield seq.event("response.created", response=queued)
         yield seq.event("response.queued", response=queued)
         await call.pace()
     progress = base_body(plan, response_id, created_at)
-    if not plan.background:
+    if plan.background:
+        remember_snapshot(plan, progress)
+    else:
         yield seq.event("response.created", response=progress)
     yield seq.event("response.in_progress", response=progress)
     await call.pace()

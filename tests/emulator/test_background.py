@@ -72,3 +72,21 @@ def test_background_needs_a_stored_response(client):
         client.responses.create(model="gpt-5.4", input="A kite", background=True, store=False)
 
     assert caught.value.param == "background"
+
+
+def test_a_background_stream_can_be_polled_while_it_streams(client):
+    stream = client.responses.create(
+        model="gpt-5.4",
+        input="A kite",
+        tools=[{**TOOL, "partial_images": 1}],
+        background=True,
+        stream=True,
+        extra_headers=SLOW,
+    )
+    events = iter(stream)
+    created = next(events)
+
+    assert (created.type, created.response.status) == ("response.created", "queued")
+    assert client.responses.retrieve(created.response.id).status in ("queued", "in_progress")
+    assert [event.type for event in events][-1] == "response.completed"
+    assert client.responses.retrieve(created.response.id).status == "completed"
