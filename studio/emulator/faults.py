@@ -23,8 +23,12 @@ NAMES = EARLY | LATE
 @dataclass(frozen=True)
 class Fault:
     name: str
-    retry_after: float = 1.0
     options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def retry_after(self) -> float:
+        """The delay a 429 asks for, in seconds."""
+        return float(self.options.get("retry-after", "1"))
 
 
 def fault_for(headers: dict[str, str]) -> Fault | None:
@@ -52,7 +56,7 @@ def fault_for(headers: dict[str, str]) -> Fault | None:
     attempt = int(headers.get("x-stainless-retry-count", "0") or 0)
     if attempt >= times:
         return None
-    return Fault(name, retry_after=float(settings.get("retry-after", "1")), options=settings)
+    return Fault(name, options=settings)
 
 
 def early_error(fault: Fault, *, model: str, request_id: str) -> APIError:
