@@ -17,6 +17,7 @@ from . import config
 from .errors import APIError, missing_api_key, not_found_route
 from .faults import EARLY, Fault, early_error, fault_for
 from .images_api import create_edit, create_generation
+from .moderations_api import create_moderation
 from .rendering import forget_renderings
 from .responses_api import create_response, retrieve_response
 from .state import STATE
@@ -36,6 +37,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/v1/images/generations"): create_generation,
     ("POST", "/v1/images/edits"): create_edit,
     ("POST", "/v1/responses"): create_response,
+    ("POST", "/v1/moderations"): create_moderation,
 }
 RESPONSE_PATH = re.compile(r"^/v1/responses/([A-Za-z0-9_-]+)$")
 
@@ -98,10 +100,10 @@ async def dispatch(request: Request, fault: Fault | None) -> JsonReply | StreamR
     latency = _latency(request)
     handler = ROUTES.get((request.method, request.path))
     if handler is not None:
-        return await handler(Call(request, fault.name if fault else None, latency))
+        return await handler(Call(request, fault, latency))
     match = RESPONSE_PATH.match(request.path)
     if match and request.method == "GET":
-        return await retrieve_response(Call(request, None, latency), match[1])
+        return await retrieve_response(Call(request, fault, latency), match[1])
     raise not_found_route(request.method, request.path)
 
 

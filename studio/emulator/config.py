@@ -9,6 +9,8 @@ import os
 DEFAULT_LATENCY = 0.75
 DEFAULT_EDIT_LEAK = 0.06
 DEFAULT_HANG_SECONDS = 120.0
+# OpenAI keeps a stored response (and so the chain through it) for 30 days by default.
+DEFAULT_RESPONSE_TTL = 30 * 24 * 3600.0
 
 
 def _float(name: str, default: float, *, minimum: float = 0.0, maximum: float | None = None) -> float:
@@ -35,6 +37,11 @@ def edit_leak() -> float:
 
 def hang_seconds() -> float:
     return _float("ATELIER_EMULATOR_HANG_SECONDS", DEFAULT_HANG_SECONDS)
+
+
+def response_ttl() -> float:
+    """Seconds after which a stored response, and the images it made, are gone for good."""
+    return _float("ATELIER_EMULATOR_RESPONSE_TTL", DEFAULT_RESPONSE_TTL)
 
 
 def transparent_on_gpt_image_2() -> bool:

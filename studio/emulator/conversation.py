@@ -15,6 +15,8 @@ from .uploads import InputImage, check_image, decode_data_url
 class UserInput:
     texts: list[str] = field(default_factory=list)
     images: list[InputImage] = field(default_factory=list)
+    # Each input image's `detail` (low, high, auto, original): how much of it the mainline model reads.
+    details: list[str] = field(default_factory=list)
     referenced: list[GeneratedImage] = field(default_factory=list)
 
     @property
@@ -22,7 +24,8 @@ class UserInput:
         return " ".join(text.strip() for text in self.texts if text.strip())
 
 
-def read_input(raw: Any) -> UserInput:
+def read_input(raw: Any, *, chain_expired: bool = False) -> UserInput:
+    """The user's part of `input`; with `chain_expired`, earlier calls given back by id are gone (expired)."""
     if raw is None:
         raise missing_parameter("input")
     if isinstance(raw, str):
@@ -34,17 +37,17 @@ def read_input(raw: Any) -> UserInput:
         if not isinstance(item, dict):
             raise invalid_type(f"input[{index}]", "an object", item)
         if item.get("type") == "image_generation_call":
-            found.referenced.append(referenced_call(item, index))
+            found.referenced.append(referenced_call(item, index, chain_expired))
         elif "role" in item and item.get("type", "message") == "message" and item["role"] == "user":
             read_message(item.get("content"), index, found)
     return found
 
 
-def referenced_call(item: dict, index: int) -> GeneratedImage:
+def referenced_call(item: dict, index: int, chain_expired: bool) -> GeneratedImage:
     call_id = item.get("id")
     if not isinstance(call_id, str):
         raise missing_parameter(f"input[{index}].id")
-    image = STATE.images.get(call_id)
+    image = None if chain_expired else STATE.live_image(call_id)
     if image is None:
         raise bad_request(f"Item with id '{call_id}' not found.", param=f"input[{index}]", code=None)
     return image
@@ -73,5 +76,6 @@ def read_message(content: Any, index: int, found: UserInput) -> None:
                 raise missing_parameter(f"{param}.image_url")
             data, mime = decode_data_url(url, param=f"{param}.image_url")
             found.images.append(check_image(data, mime, param=f"{param}.image_url"))
+            found.details.append(str(part.get("detail") or "auto"))
         else:
             raise bad_request(f"Invalid value: '{kind}'.", param=f"{param}.type", code="invalid_value")

@@ -1,27 +1,34 @@
 """The `X-Emulator-Fault` switch: one named fault per request, applied to the first attempt(s) only.
 
 `X-Emulator-Fault: NAME` applies NAME when `x-stainless-retry-count` is absent or 0, so the SDK's own retry then
-succeeds; `NAME;times=N` applies it to the first N attempts. `429;retry-after=S` sets the delay the 429 asks for.
+succeeds; `NAME;times=N` applies it to the first N attempts. Other `key=value` options tune a fault:
+`429;retry-after=S` sets the delay the 429 asks for, `moderation-output;via=error` picks the error-event form of
+a blocked Responses call, `moderation-flag;category=C` the category a moderation flags.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import SERVER_ERROR, APIError, moderation_blocked
 
 # Faults answered before the request is even looked at.
 EARLY = frozenset({"429", "500", "503", "401", "403-verify", "moderation-input", "hang"})
 # Faults the endpoint plays itself, mid-way through its work.
-LATE = frozenset({"cut", "moderation-output", "stream-error"})
+LATE = frozenset({"cut", "moderation-output", "stream-error", "expired-chain", "moderation-flag"})
 NAMES = EARLY | LATE
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
-    retry_after: float = 1.0
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def retry_after(self) -> float:
+        """The delay a 429 asks for, in seconds."""
+        return float(self.options.get("retry-after", "1"))
 
 
 def fault_for(headers: dict[str, str]) -> Fault | None:
@@ -38,11 +45,18 @@ def fault_for(headers: dict[str, str]) -> Fault | None:
             param=None,
             code="unknown_emulator_fault",
         )
+    if name == "moderation-output" and settings.get("via", "item") not in ("item", "error"):
+        raise APIError(
+            400,
+            f"Unknown X-Emulator-Fault option via={settings['via']!r}; moderation-output takes via=item or via=error.",
+            param=None,
+            code="unknown_emulator_fault",
+        )
     times = int(settings.get("times", "1"))
     attempt = int(headers.get("x-stainless-retry-count", "0") or 0)
     if attempt >= times:
         return None
-    return Fault(name, retry_after=float(settings.get("retry-after", "1")))
+    return Fault(name, options=settings)
 
 
 def early_error(fault: Fault, *, model: str, request_id: str) -> APIError:

@@ -45,7 +45,7 @@ async def create_generation(call: Call) -> JsonReply | StreamReply:
     reject_unknown(body, SCALAR_FIELDS)
     prompt = check_prompt(fields)
     options = read_image_options(fields, model=model, rule_param=str)
-    stream = fields.boolean("stream", False)
+    stream = read_stream(fields, options)
     partials = options.partial_images if stream else 0
     jobs = [RenderJob(prompt, options, partials=partials, variant=index) for index in range(options.n)]
     return await answer(call, "image_generation", jobs, options, prompt, [], stream=stream, fields=fields)
@@ -76,7 +76,7 @@ async def create_edit(call: Call) -> JsonReply | StreamReply:
     options = read_image_options(
         fields, model=model, rule_param=str, reference=first_size, accepts_fidelity=True
     )
-    stream = fields.boolean("stream", False)
+    stream = read_stream(fields, options)
     partials = options.partial_images if stream else 0
     jobs = [
         RenderJob(
@@ -93,6 +93,14 @@ async def create_edit(call: Call) -> JsonReply | StreamReply:
     ]
     input_sizes = [(image.width, image.height) for image in images]
     return await answer(call, "image_edit", jobs, options, prompt, input_sizes, stream=stream, fields=fields)
+
+
+def read_stream(fields: Fields, options: ImageOptions) -> bool:
+    stream = fields.boolean("stream", False)
+    if stream and options.n > 1:
+        # Several images with live partials are several n=1 streams; one n>1 call has no stream.
+        raise bad_request("Streaming is only supported with n=1.", param="stream", code=None)
+    return stream
 
 
 Source = tuple[bytes, str, str]  # data, MIME type, the parameter it came in (for errors)

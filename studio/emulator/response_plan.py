@@ -8,12 +8,25 @@ from typing import Any
 
 from . import config
 from .conversation import UserInput, read_input
-from .errors import bad_request, invalid_type, missing_parameter, unknown_parameter
+from .errors import USER_ERROR, bad_request, invalid_type, missing_parameter, unknown_parameter
+from .mainline import MainlineUsage, mainline_usage, reasoning_effort, vision_tokens
+from .mainline import check_model as check_mainline_model
 from .rendering import RenderJob
 from .state import STATE, GeneratedImage, StoredResponse
 from .uploads import check_image, check_mask, decode_data_url
 from .validation import Fields, ImageOptions, check_model, check_prompt_text, read_image_options
 
+# The request body's fields: OpenAI's published CreateResponse schema and the newest SDK's create() parameters.
+# Anything else is an unknown parameter, as on the real server.
+REQUEST_FIELDS = frozenset(
+    """
+    access_programs background background_options context_management conversation image include input
+    instructions max_output_tokens max_tool_calls metadata model moderation parallel_tool_calls
+    previous_response_id prompt prompt_cache_key prompt_cache_options prompt_cache_retention reasoning
+    safety_identifier service_tier store stream stream_options temperature text tool_choice tools top_logprobs
+    top_p truncation user
+    """.split()  # noqa: SIM905 - a list of 100 names reads better as words
+)
 TOOL_FIELDS = frozenset(
     {
         "type",
@@ -48,42 +61,83 @@ class Plan:
     revised_prompt: str
     message: str
     context_sizes: list[tuple[int, int]]
+    stream: bool = False
+    background: bool = False
+    # The mainline model's reasoning effort; None for a model that does not reason (and has no reasoning item).
+    effort: str | None = None
+    usage: MainlineUsage | None = None
 
 
-def plan_response(body: Any) -> Plan:
+def plan_response(body: Any, *, chain_expired: bool = False) -> Plan:
+    """Validate a create request the way the server does, and decide the call.
+
+    `chain_expired` plays an old conversation: every stored response and image it names has expired.
+    """
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.", param=None, code="invalid_type")
+    for key in body:
+        if key not in REQUEST_FIELDS:
+            raise unknown_parameter(key)
     fields = Fields(body)
-    if fields.string("model") is None:
+    model = fields.string("model")
+    if model is None:
         raise missing_parameter("model")
-    fields.boolean("stream", False)
-    fields.boolean("store", True)
-    previous = None
-    previous_id = fields.string("previous_response_id")
-    if previous_id is not None:
-        previous = STATE.responses.get(previous_id)
-        if previous is None:
-            raise bad_request(
-                f"Previous response with id '{previous_id}' not found.",
-                param="previous_response_id",
-                code="previous_response_not_found",
-            )
-    user = read_input(body.get("input"))
+    stream = fields.boolean("stream", False)
+    store = fields.boolean("store", True)
+    background = fields.boolean("background", False)
+    if background and not store:
+        raise bad_request("Background mode requires store=true.", param="background", code=None)
     tools = body.get("tools") or []
     if not isinstance(tools, list):
         raise invalid_type("tools", "an array", tools)
+    image_tool = next(
+        (
+            index
+            for index, tool in enumerate(tools)
+            if isinstance(tool, dict) and tool.get("type") == "image_generation"
+        ),
+        None,
+    )
+    check_mainline_model(model, image_tool=image_tool is not None)
+    effort = reasoning_effort(model, body.get("reasoning"))
+    instructions = fields.string("instructions", "")
+    previous = find_previous(fields.string("previous_response_id"), chain_expired)
+    user = read_input(body.get("input"), chain_expired=chain_expired)
     text = check_prompt_text(user.text, "input") if user.texts else ""
     if not text and not user.images and not user.referenced:
         raise missing_parameter("input")
-    for index, tool in enumerate(tools):
-        if isinstance(tool, dict) and tool.get("type") == "image_generation":
-            return plan_image_call(body, previous, user, text, tools, index)
-    message = "I can only make images when the image_generation tool is enabled."
-    return Plan(body, previous, user, list(tools), None, "none", None, "", message, [])
+    if image_tool is None:
+        message = "I can only make images when the image_generation tool is enabled."
+        plan = Plan(body, previous, user, list(tools), None, "none", None, "", message, [])
+    else:
+        plan = plan_image_call(body, previous, user, text, tools, image_tool, stream=stream)
+    plan.stream, plan.background, plan.effort = stream, background, effort
+    plan.usage = usage_of(plan, instructions or "")
+    return plan
+
+
+def find_previous(previous_id: str | None, chain_expired: bool) -> StoredResponse | None:
+    if previous_id is None:
+        return None
+    previous = None if chain_expired else STATE.live_response(previous_id)
+    if previous is None:
+        raise bad_request(
+            f"Previous response with id '{previous_id}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
+    return previous
 
 
 def plan_image_call(
-    body: dict, previous: StoredResponse | None, user: UserInput, text: str, tools: list, index: int
+    body: dict,
+    previous: StoredResponse | None,
+    user: UserInput,
+    text: str,
+    tools: list,
+    index: int,
+    *,
+    stream: bool,
 ) -> Plan:
     tool = tools[index]
     for key in tool:
@@ -107,6 +161,11 @@ def plan_image_call(
         reference=reference,
         accepts_fidelity=True,
     )
+    if stream and options.partial_images == 0:
+        # The real body, tool default (0) or not: a stream of this tool must show partial images.
+        raise bad_request(
+            "Streaming must have non-zero partial images.", param="tools", code=None, type=USER_ERROR
+        )
     has_context = bool(context) or chain_image is not None
     if action == "auto":
         action = "edit" if has_context else "generate"
@@ -117,7 +176,7 @@ def plan_image_call(
             code="invalid_value",
         )
     mask = read_mask(tool.get("input_image_mask"), index, user, chain_image)
-    partials = options.partial_images if body.get("stream") is True else 0
+    partials = options.partial_images if stream else 0
     prompts = (*previous.prompts, text) if previous is not None else (text,)
     if action == "generate":
         job = RenderJob(text or "Untitled", options, partials=partials)
@@ -133,6 +192,27 @@ def plan_image_call(
     revised = revised_prompt(prompts, previous)
     message = assistant_message(text, previous is not None)
     return Plan(body, previous, user, tools_echo, options, action, job, revised, message, sizes)
+
+
+def usage_of(plan: Plan, instructions: str) -> MainlineUsage:
+    """The mainline model reads the chain, the user's words and every image in the input, and writes the
+    image call (its revised prompt) and the message."""
+    reads = [
+        vision_tokens(image.width, image.height, detail)
+        for image, detail in zip(plan.user.images, plan.user.details, strict=True)
+    ]
+    reads += [vision_tokens(image.width, image.height) for image in plan.user.referenced]
+    made = (plan.options.width, plan.options.height) if plan.options is not None and plan.job else None
+    return mainline_usage(
+        effort=plan.effort,
+        previous=plan.previous,
+        instructions=instructions,
+        user_text=plan.user.text,
+        image_reads=reads,
+        image_tool=plan.options is not None,
+        visible_output=f"{plan.revised_prompt} {plan.message}",
+        image_made=made,
+    )
 
 
 def read_mask(raw: Any, index: int, user: UserInput, chain_image: GeneratedImage | None) -> bytes | None:

@@ -5,10 +5,14 @@ Everything is in memory and bounded (least recently used out), like a server tha
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from . import config
 
 
 class LRU[K, V]:
@@ -52,6 +56,7 @@ class GeneratedImage:
     height: int
     prompt: str
     revised_prompt: str
+    made_at: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,16 @@ class StoredResponse:
     image: GeneratedImage | None
     # Every user text of the chain so far, oldest first: what a follow-up's revised prompt builds on.
     prompts: tuple[str, ...]
+    # What a follow-up's mainline model reads again of this chain: this turn's input, its visible output and
+    # the image it made, in tokens.
+    context_tokens: int = 0
+    # This turn's input tokens: the prefix a follow-up finds in the prompt cache.
+    input_tokens: int = 0
+    stored_at: float = field(default_factory=time.time)
+
+
+def expired(stamp: float) -> bool:
+    return time.time() - stamp > config.response_ttl()
 
 
 class EmulatorState:
@@ -68,6 +83,17 @@ class EmulatorState:
         self.responses: LRU[str, StoredResponse] = LRU(responses)
         self.images: LRU[str, GeneratedImage] = LRU(images)
         self.requests: deque[dict[str, Any]] = deque(maxlen=log)
+        # Background responses at work; held here so that the event loop does not lose them.
+        self.tasks: set[asyncio.Future] = set()
+
+    def live_response(self, response_id: str) -> StoredResponse | None:
+        """The stored response, unless it was never stored, was forgotten or has expired."""
+        stored = self.responses.get(response_id)
+        return None if stored is None or expired(stored.stored_at) else stored
+
+    def live_image(self, call_id: str) -> GeneratedImage | None:
+        image = self.images.get(call_id)
+        return None if image is None or expired(image.made_at) else image
 
     def reset(self) -> None:
         self.responses.clear()

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .errors import APIError, unparseable_json
+from .faults import Fault
 
 # A stream is cut just before the first of these events: the client never learns how its call ended.
 CUT_BEFORE = frozenset(
@@ -214,11 +215,14 @@ class Call:
     """One request on its way through an endpoint: the request, the fault it must suffer, its pace."""
 
     request: Request
-    fault_name: str | None
+    fault: Fault | None
     latency: float
 
     def suffers(self, name: str) -> bool:
-        return self.fault_name == name
+        return self.fault is not None and self.fault.name == name
+
+    def fault_option(self, key: str) -> str | None:
+        return self.fault.options.get(key) if self.fault is not None else None
 
     async def pace(self, steps: int = 1) -> None:
         """Wait `steps` streamed steps (the model at work); return early if the client has gone."""

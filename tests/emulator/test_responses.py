@@ -89,7 +89,8 @@ def test_it_streams_the_recorded_event_order_with_partial_images(client):
 
 
 def test_it_answers_the_streaming_helper(client):
-    with client.responses.stream(model="gpt-5.4", input="A lighthouse", tools=[TOOL]) as stream:
+    tools = [{**TOOL, "partial_images": 1}]
+    with client.responses.stream(model="gpt-5.4", input="A lighthouse", tools=tools) as stream:
         final = stream.get_final_response()
 
     assert image_call(final).status == "completed"
@@ -231,7 +232,11 @@ def test_it_answers_in_words_only_without_the_image_tool(client):
 async def test_it_streams_a_chain_to_the_async_client(async_client):
     first = await async_client.responses.create(model="gpt-5.4", input="A kite", tools=[TOOL])
     stream = await async_client.responses.create(
-        model="gpt-5.4", input="Make it dark", tools=[TOOL], previous_response_id=first.id, stream=True
+        model="gpt-5.4",
+        input="Make it dark",
+        tools=[{**TOOL, "partial_images": 1}],
+        previous_response_id=first.id,
+        stream=True,
     )
     events = [event async for event in stream]
 

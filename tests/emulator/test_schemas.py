@@ -34,6 +34,7 @@ RESPONSE_EVENT_SCHEMAS = {
     "response.output_text.done": "ResponseTextDoneEvent",
     "response.completed": "ResponseCompletedEvent",
     "response.failed": "ResponseFailedEvent",
+    "response.queued": "ResponseQueuedEvent",
     "error": "ResponseErrorEvent",
 }
 
@@ -184,9 +185,84 @@ def test_it_sends_response_events_that_validate_in_the_recorded_order(emulator, 
 
 
 def test_it_sends_a_failed_response_stream_that_validates(emulator, schemas):
-    body = {"model": "gpt-5.4", "stream": True, "input": "A kite", "tools": [{"type": "image_generation"}]}
+    tool = {"type": "image_generation", "partial_images": 1}
+    body = {"model": "gpt-5.4", "stream": True, "input": "A kite", "tools": [tool]}
     events = sse_events(post(emulator, "/responses", json=body, headers={"X-Emulator-Fault": "stream-error"}))
 
     assert [name for name, _ in events][-2:] == ["error", "response.failed"]
     for name, data in events:
         schemas.check(RESPONSE_EVENT_SCHEMAS[name], data)
+
+
+def test_it_announces_the_message_with_no_content_and_sends_its_part_next(emulator):
+    tool = {"type": "image_generation", "partial_images": 1, "quality": "low"}
+    body = {"model": "gpt-5.4", "stream": True, "input": "A kite", "tools": [tool]}
+    events = sse_events(post(emulator, "/responses", json=body))
+
+    names = [name for name, _ in events]
+    start = next(
+        index
+        for index, (name, data) in enumerate(events)
+        if name == "response.output_item.added" and data["item"]["type"] == "message"
+    )
+    message = events[start][1]["item"]
+    assert message["content"] == [] and message["status"] == "in_progress"
+    added = events[start + 1][1]
+    assert names[start + 1] == "response.content_part.added"
+    assert (added["item_id"], added["content_index"], added["part"]["text"]) == (message["id"], 0, "")
+    deltas = [data["delta"] for name, data in events if name == "response.output_text.delta"]
+    text_done = next(data for name, data in events if name == "response.output_text.done")
+    assert "".join(deltas) == text_done["text"]
+    item_done = next(data for name, data in reversed(events) if name == "response.output_item.done")
+    assert item_done["item"]["content"][0]["text"] == text_done["text"]
+    assert len(item_done["item"]["content"]) == 1
+
+
+@pytest.mark.parametrize("via", ["item", "error"])
+def test_it_sends_a_blocked_image_stream_that_validates(emulator, schemas, via):
+    tool = {"type": "image_generation", "partial_images": 1}
+    body = {"model": "gpt-5.4", "stream": True, "input": "A kite", "tools": [tool]}
+    headers = {"X-Emulator-Fault": f"moderation-output;via={via}"}
+    events = sse_events(post(emulator, "/responses", json=body, headers=headers))
+
+    assert events[-1][0] == "response.failed"
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+    for name, data in events:
+        schemas.check(RESPONSE_EVENT_SCHEMAS[name], data)
+
+
+def test_it_sends_a_background_stream_that_validates(emulator, schemas):
+    tool = {"type": "image_generation", "partial_images": 1, "quality": "low"}
+    body = {"model": "gpt-5.4", "stream": True, "background": True, "input": "A kite", "tools": [tool]}
+    events = sse_events(post(emulator, "/responses", json=body))
+
+    assert [name for name, _ in events][:3] == ["response.created", "response.queued", "response.in_progress"]
+    assert events[0][1]["response"]["status"] == "queued"
+    for name, data in events:
+        schemas.check(RESPONSE_EVENT_SCHEMAS[name], data)
+
+
+def test_it_sends_a_plain_blocked_response_that_validates(emulator, schemas):
+    body = {"model": "gpt-5.4", "input": "A kite", "tools": [{"type": "image_generation"}]}
+    response = post(emulator, "/responses", json=body, headers={"X-Emulator-Fault": "moderation-output"})
+
+    assert response.status_code == 200
+    schemas.check("Response", response.json())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "gpt-4.1", "tools": [{"type": "image_generation", "partial_images": 1, "quality": "low"}]},
+        {"model": "gpt-5.4-mini"},
+    ],
+    ids=["a model that does not reason", "words only"],
+)
+def test_it_sends_other_response_streams_that_validate(emulator, schemas, body):
+    events = sse_events(post(emulator, "/responses", json={**body, "stream": True, "input": "A kite"}))
+
+    assert events[-1][0] == "response.completed"
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+    for name, data in events:
+        schemas.check(RESPONSE_EVENT_SCHEMAS[name], data)
+    schemas.check("Response", events[-1][1]["response"])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 
+import httpx2
 import openai
 import pytest
 from PIL import Image
 
 from .conftest import data_url, decode, png_bytes
+
+AUTH = {"Authorization": "Bearer sk-test"}
 
 
 def generate(**params):
@@ -59,6 +62,8 @@ CASES = {
         "integer_above_max_value",
         "partial_images",
     ),
+    "a stream of two images": (generate(stream=True, n=2, partial_images=1), None, "stream"),
+    "a stream of two edits": (edit(stream=True, n=2), None, "stream"),
     "output_compression of 101": (
         generate(output_compression=101),
         "integer_above_max_value",
@@ -174,6 +179,33 @@ def test_it_quotes_the_real_message_for_a_bad_size(client):
         "Error code: 400 - Invalid size '123x456'. Supported sizes are 1024x1024, 1024x1536, 1536x1024, and auto."
     )
     assert caught.value.type == "image_generation_user_error"
+
+
+@pytest.mark.parametrize("path", ["/images/generations", "/images/edits"])
+def test_it_refuses_to_stream_more_than_one_image_with_the_real_body(emulator, path):
+    fields = {"model": "gpt-image-2", "prompt": "A kite", "n": 3, "stream": True}
+    if path.endswith("edits"):
+        files = {"image": ("photo.png", png_bytes((1024, 1024)), "image/png")}
+        fields = {key: str(value).lower() for key, value in fields.items()}
+        answer = httpx2.post(f"{emulator.base_url}{path}", headers=AUTH, data=fields, files=files, timeout=20)
+    else:
+        answer = httpx2.post(f"{emulator.base_url}{path}", headers=AUTH, json=fields, timeout=20)
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": {
+            "message": "Streaming is only supported with n=1.",
+            "type": "invalid_request_error",
+            "param": "stream",
+            "code": None,
+        }
+    }
+
+
+def test_it_makes_several_images_without_a_stream(client):
+    result = client.images.generate(model="gpt-image-2", prompt="A kite", n=2, quality="low")
+
+    assert len(result.data) == 2
 
 
 def test_it_accepts_every_size_within_gpt_image_2_rules(client):
