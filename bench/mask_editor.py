@@ -70,7 +70,7 @@ def main() -> None:
         "DEBUG": "1",
         "ATELIER_VAR_DIR": tempfile.mkdtemp(prefix="atelier-bench-"),
         "ATELIER_ENV_FILE": "/nonexistent",
-        "ATELIER_EMBEDDED_RUNNER": "0",
+        "ATELIER_JOB_RUNNER": "inline",
     }
     env.pop("DATABASE_URL", None)
     manage(env, "migrate", "--verbosity", "0")

@@ -41,7 +41,7 @@ def setup_django(emulator_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ["ATELIER_VAR_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-")
-    os.environ["ATELIER_EMBEDDED_RUNNER"] = "1"
+    os.environ["ATELIER_JOB_RUNNER"] = "embedded"
     os.environ["ATELIER_JOB_CONCURRENCY"] = "64"
     os.environ["OPENAI_BASE_URL"] = emulator_url
     os.environ.pop("OPENAI_API_KEY", None)

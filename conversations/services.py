@@ -28,6 +28,23 @@ def default_parent(conversation: Conversation) -> Turn | None:
     return conversation.turns.finished().order_by("-created_at", "-pk").first()
 
 
+CHAIN_LIMIT = 50
+
+
+def chain_of(turn: Turn | None) -> list[Turn]:
+    """The turns a turn continues, oldest first, ending with `turn` itself (at most CHAIN_LIMIT)."""
+    chain = []
+    while turn is not None and len(chain) < CHAIN_LIMIT:
+        chain.append(turn)
+        turn = (
+            Turn.objects.select_related("job")
+            .prefetch_related("job__images")
+            .filter(pk=turn.parent_id)
+            .first()
+        )
+    return chain[::-1]
+
+
 def start_turn(
     conversation: Conversation,
     *,
@@ -47,12 +64,17 @@ def start_turn(
     latest = default_parent(conversation)
     branched = parent is not None and parent != latest
     parent = parent or latest
+    chain = chain_of(parent)
+    parent_image = parent.final_image if parent is not None else None
     request = TurnRequest(
         prompt=prompt,
         options=options,
         mainline_model=conversation.mainline_model,
         conversation_id=conversation.pk,
         previous_response_id=parent.response_id if parent is not None else "",
+        earlier_turns=len(chain),
+        restart_image_id=parent_image.pk if parent_image is not None else None,
+        history=tuple(turn.prompt for turn in chain),
         input_image_ids=tuple(image.pk for image in reference_images),
         mask_id=mask.pk if mask else None,
         paste_back_feather=paste_back_feather,

@@ -11,4 +11,5 @@ class StudioConfig(AppConfig):
         # Wiring: queued jobs reach the worker. The job code sends the signal and knows nothing of who runs it.
         from studio.core import jobs, worker
 
-        jobs.job_queued.connect(worker.dispatch, dispatch_uid="atelier-worker")
+        jobs.job_queued.connect(worker.on_job_queued, dispatch_uid="atelier-worker-queued")
+        jobs.job_cancelled.connect(worker.on_job_cancelled, dispatch_uid="atelier-worker-cancelled")

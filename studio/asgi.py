@@ -16,14 +16,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from studio.core.worker import start_embedded_runner  # noqa: E402
+from studio.core.worker import StartsEmbeddedWorker  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": ASGIStaticFilesHandler(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# Jobs run on this server's event loop (the embedded worker, started with the first connection) unless
+# ATELIER_JOB_RUNNER=workers hands them to `manage.py run_worker` processes.
+application = StartsEmbeddedWorker(
+    ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(django_asgi_app),
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )
-
-start_embedded_runner()

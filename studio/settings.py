@@ -6,6 +6,7 @@ with a message naming the variable instead of quietly running with a default.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -59,6 +60,26 @@ def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def env_json(name: str, default, *, of: type):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be JSON ({exc}), not {raw!r}.") from None
+    if not isinstance(value, of):
+        raise ImproperlyConfigured(f"{name} must be a JSON {of.__name__}, not {raw!r}.")
+    return value
+
+
+def env_choice(name: str, default: str, *, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value
 
 
@@ -211,11 +232,17 @@ OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "", schemes=("http", "https"))
 if not OPENAI_API_KEY and not OPENAI_BASE_URL:
     OPENAI_BASE_URL = "http://127.0.0.1:8100/v1"
 ATELIER_OPENAI_TIMEOUT = env_float("ATELIER_OPENAI_TIMEOUT", 600.0, minimum=0.1)
+ATELIER_OPENAI_CONNECT_TIMEOUT = env_float("ATELIER_OPENAI_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 ATELIER_OPENAI_MAX_RETRIES = env_int("ATELIER_OPENAI_MAX_RETRIES", 2, minimum=0, maximum=10)
+ATELIER_OPENAI_EXTRA_HEADERS = env_json("ATELIER_OPENAI_EXTRA_HEADERS", {}, of=dict)
 
-# The embedded job runner: how many generations may run at once inside the server process.
-ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 4, minimum=1, maximum=64)
-ATELIER_EMBEDDED_RUNNER = env_bool("ATELIER_EMBEDDED_RUNNER", True)
+# Jobs: "embedded" runs them on the server's own event loop; "workers" leaves them to `manage.py run_worker`
+# processes (several web processes need this, with PostgreSQL and Redis); "inline" runs each as it is
+# queued (tests). A worker runs up to ATELIER_JOB_CONCURRENCY at once, within the upstream rate limits.
+ATELIER_JOB_RUNNER = env_choice("ATELIER_JOB_RUNNER", "embedded", choices=("embedded", "workers", "inline"))
+ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 100, minimum=1, maximum=1000)
+# Requests and images per minute per model, e.g. {"gpt-image-2": {"rpm": 50, "ipm": 50}, "*": {...}}.
+ATELIER_RATE_LIMITS = env_json("ATELIER_RATE_LIMITS", {}, of=dict)
 ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

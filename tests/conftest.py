@@ -44,6 +44,15 @@ def alice_client(client, alice):
 
 
 @pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test():
+    """A test that started the embedded worker stops it, so it never runs the next test's jobs."""
+    yield
+    from studio.core.worker import stop_embedded
+
+    stop_embedded()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes its images to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

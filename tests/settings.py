@@ -3,8 +3,8 @@
 import os
 
 os.environ.setdefault("DEBUG", "1")
-# Tests run jobs explicitly; the embedded runner thread is exercised by tests that start it themselves.
-os.environ.setdefault("ATELIER_EMBEDDED_RUNNER", "0")
+# Jobs run as they are queued (when their transaction commits); tests of the worker start one themselves.
+os.environ.setdefault("ATELIER_JOB_RUNNER", "inline")
 os.environ.setdefault("ATELIER_ENV_FILE", "/nonexistent")
 
 from studio.settings import *  # noqa: E402, F403

@@ -39,6 +39,24 @@ PRICES = {
     "gpt-image-1": Prices(Decimal("5.00"), Decimal("10.00"), Decimal("40.00"), Decimal("1.25")),
 }
 
+# The mainline models that drive a conversation on the Responses API, per 1M tokens: input (text and
+# images alike), cached input, output (reasoning included). From OpenAI's pricing page.
+MAINLINE_PRICES = {
+    "gpt-5.4": Prices(Decimal("2.50"), Decimal("2.50"), Decimal("15.00"), Decimal("0.25")),
+    "gpt-5.4-mini": Prices(Decimal("0.75"), Decimal("0.75"), Decimal("4.50"), Decimal("0.075")),
+    "gpt-5": Prices(Decimal("1.25"), Decimal("1.25"), Decimal("10.00"), Decimal("0.125")),
+    "gpt-5-mini": Prices(Decimal("0.25"), Decimal("0.25"), Decimal("2.00"), Decimal("0.025")),
+    "gpt-4.1": Prices(Decimal("2.00"), Decimal("2.00"), Decimal("8.00"), Decimal("0.50")),
+}
+MAINLINE_MODELS = tuple(MAINLINE_PRICES)
+
+# What a turn's mainline call reads and writes, for the estimate before it is sent: the image tool's
+# definition and instructions, then each earlier turn of the chain again (its prompt and image), most of
+# it from the prompt cache; it writes its reasoning and a short answer. Close to what OpenAI reports.
+MAINLINE_BASE_INPUT = 3_200
+MAINLINE_PER_EARLIER_TURN = 850
+MAINLINE_OUTPUT = 1_100
+
 # Output tokens per image, by quality, for the sizes each model's table gives.
 GPT_IMAGE_2_TOKENS = {
     "low": {(1024, 1024): 200, (1536, 1024): 167, (1024, 1536): 167},
@@ -57,7 +75,33 @@ def _canonical(model: str) -> str:
 
 
 def prices_for(model: str) -> Prices:
+    """An image model's prices, or a mainline model's (a dated snapshot is priced as its model)."""
+    if model in MAINLINE_PRICES:
+        return MAINLINE_PRICES[model]
+    for name in sorted(MAINLINE_PRICES, key=len, reverse=True):
+        if model.startswith(f"{name}-20"):
+            return MAINLINE_PRICES[name]
     return PRICES.get(_canonical(model), PRICES["gpt-image-2"])
+
+
+@dataclass(frozen=True)
+class MainlineEstimate:
+    input_tokens: int
+    cached_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+def estimate_mainline(
+    model: str, prompt: str, *, earlier_turns: int, input_images: int = 0
+) -> MainlineEstimate:
+    """What the mainline model of a turn should cost: an estimate (OpenAI reports the real figure after)."""
+    earlier = MAINLINE_PER_EARLIER_TURN * earlier_turns
+    new = MAINLINE_BASE_INPUT + text_tokens(prompt) + 765 * input_images
+    cached = earlier + MAINLINE_BASE_INPUT if earlier_turns else 0
+    total = earlier + new
+    cost = _cost(model, total, 0, cached, MAINLINE_OUTPUT)
+    return MainlineEstimate(total, cached, MAINLINE_OUTPUT, cost)
 
 
 @dataclass(frozen=True)

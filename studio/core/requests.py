@@ -128,6 +128,11 @@ class TurnRequest(_Inputs):
     mainline_model: str = ""
     conversation_id: int | None = None
     previous_response_id: str = ""
+    earlier_turns: int = 0  # how many turns the chain has before this one (for the mainline estimate)
+    # If the service has forgotten the chain (stored responses expire): the parent turn's image and the
+    # chain's prompts, to start a new chain from.
+    restart_image_id: int | None = None
+    history: tuple[str, ...] = ()
 
     kind = "response"
     n = 1
@@ -146,6 +151,8 @@ JobRequest = ImageRequest | TurnRequest
 def to_json(request: JobRequest) -> dict:
     data = asdict(request)
     data["input_image_ids"] = list(request.input_image_ids)
+    if isinstance(request, TurnRequest):
+        data["history"] = list(request.history)
     data["type"] = "turn" if isinstance(request, TurnRequest) else "image"
     return data
 
@@ -160,9 +167,32 @@ def from_json(data: dict) -> JobRequest:
     )
     fields = {k: v for k, v in data.items() if k in kind.__dataclass_fields__}
     fields["input_image_ids"] = tuple(fields.get("input_image_ids") or ())
+    if "history" in fields:
+        fields["history"] = tuple(fields["history"] or ())
     return kind(options=options, **fields)
 
 
 def with_options(request: JobRequest, **changes) -> JobRequest:
     """The same request with some image options changed."""
     return replace(request, options=replace(request.options, **changes))
+
+
+def restarted(request: TurnRequest) -> TurnRequest:
+    """The same turn as the first of a new chain: the parent's image as input, the earlier prompts in short,
+    no `previous_response_id` (the service no longer has it)."""
+    earlier = "; ".join(f"“{prompt}”" for prompt in request.history[-6:])
+    prompt = request.prompt
+    if earlier:
+        prompt = f"This image was made from these requests, in order: {earlier}. Now: {request.prompt}"
+    images = request.input_image_ids
+    if request.restart_image_id is not None and request.restart_image_id not in images:
+        images = (request.restart_image_id, *images)
+    return replace(
+        request,
+        prompt=prompt[:PROMPT_MAX],
+        previous_response_id="",
+        input_image_ids=images,
+        restart_image_id=None,
+        history=(),
+        earlier_turns=0,
+    )

@@ -34,13 +34,25 @@ class Usage:
         )
 
 
-def estimated_image_usage(model: str, quality: str, size: str, *, prompt: str, partials: int) -> Usage:
-    """The table's figure for one image, for a service that reported no usage for it."""
-    estimate = pricing.estimate(model, quality, size, partial_images=partials, prompt=prompt)
+def estimated_image_usage(
+    model: str, quality: str, size: str, *, prompt: str, partials: int, n: int = 1
+) -> Usage:
+    """The table's figure for `n` images, for a service that reported no usage for them."""
+    estimate = pricing.estimate(model, quality, size, n=n, partial_images=partials, prompt=prompt)
     return Usage(
         model=model,
         input_text_tokens=estimate.input_text_tokens,
         output_tokens=estimate.output_tokens + estimate.partial_image_tokens,
         partial_image_tokens=estimate.partial_image_tokens,
         estimated=True,
+    )
+
+
+def mainline_usage(model: str, *, input_tokens: int, cached_tokens: int, output_tokens: int) -> Usage:
+    """The mainline model's part of a Responses call (its `usage`): text and images alike count as input."""
+    return Usage(
+        model=model,
+        input_text_tokens=input_tokens,
+        cached_input_tokens=cached_tokens,
+        output_tokens=output_tokens,
     )

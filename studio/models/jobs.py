@@ -78,6 +78,18 @@ class GenerationJob(models.Model):
     revised_prompt = models.TextField(blank=True)
     assistant_text = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    lease_holder = models.CharField(
+        max_length=80, blank=True, help_text="The worker running this job (while it is running)."
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Until when the holder has the job; it renews the lease while it works.",
+    )
+    chain_restarted = models.BooleanField(
+        default=False,
+        help_text="The service had forgotten the earlier turns: this turn started a new chain from its parent's image.",
+    )
     estimated_cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
     cache_key = models.CharField(max_length=64, blank=True, db_index=True)
     cached_from = models.ForeignKey(
@@ -99,7 +111,10 @@ class GenerationJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"

@@ -36,6 +36,11 @@ class UsageRecord(models.Model):
     output_tokens = models.PositiveIntegerField(default=0)
     partial_image_tokens = models.PositiveIntegerField(default=0, help_text="Of the output tokens.")
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    upstream_key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The upstream response (and model) this records: each is recorded once.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = UsageQuerySet.as_manager()
@@ -43,6 +48,13 @@ class UsageRecord(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "upstream_key"],
+                condition=~models.Q(upstream_key=""),
+                name="one_record_per_upstream_use",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.model} {self.quality} {self.size}: ${self.cost_usd}"

@@ -81,7 +81,8 @@ def estimate(request: HttpRequest) -> HttpResponse:
         data.get("size") if "size" not in form.errors else "1024x1024",
         n=data.get("n") or 1,
         partial_images=data.get("partial_images") or 0,
-        input_images=[(i.width, i.height) for i in data.get("gallery_images") or []] + [(1024, 1024)] * uploads,
+        input_images=[(i.width, i.height) for i in data.get("gallery_images") or []]
+        + [(1024, 1024)] * uploads,
         prompt=data.get("prompt") or "",
     )
     exact = result.is_exact and not uploads and "size" not in form.errors

@@ -113,7 +113,7 @@ def atelier_server(tmp_path_factory, emulator_for_browser) -> Iterator[AtelierSe
         "ATELIER_ENV_FILE": "/nonexistent",
         "ATELIER_VAR_DIR": str(var_dir),
         "ATELIER_DEMO_PASSWORD": DESIGNER_PASSWORD,
-        "ATELIER_EMBEDDED_RUNNER": "1",
+        "ATELIER_JOB_RUNNER": "embedded",
         "OPENAI_BASE_URL": emulator_for_browser,
     }
     env.pop("DATABASE_URL", None)

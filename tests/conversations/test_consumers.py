@@ -27,7 +27,7 @@ async def test_it_refuses_another_user(alice, charlie):
 
 
 async def test_it_relays_partial_then_final_fragments_in_order(alice, emulator, settings):
-    settings.ATELIER_EMBEDDED_RUNNER = True
+    settings.ATELIER_JOB_RUNNER = "embedded"
     await relays_partial_then_final_fragments_in_order(alice)
 
 

@@ -18,7 +18,7 @@ def _on_redis():
 
 @pytest.mark.asyncio
 async def test_partials_and_the_final_reach_the_browser_through_redis(alice, emulator, settings):
-    settings.ATELIER_EMBEDDED_RUNNER = True
+    settings.ATELIER_JOB_RUNNER = "embedded"
     await relays_partial_then_final_fragments_in_order(alice)
 
 

@@ -33,12 +33,15 @@ def test_it_runs_a_turn_and_stores_partials_final_usage_and_response_id(
         image = Image.open(handle)
         assert image.size == (1024, 1024)
         assert image.format == "PNG"
-    record = UsageRecord.objects.get(job=turn.job)
+    record = UsageRecord.objects.get(job=turn.job, model="gpt-image-2")
     assert record.api == UsageRecord.Api.RESPONSES
-    assert record.model == "gpt-image-2"
     assert record.partial_image_tokens == 200
     assert record.output_tokens > 0
     assert record.cost_usd > 0
+    mainline = UsageRecord.objects.get(job=turn.job, model="gpt-5.4")  # the model that drives the turn
+    assert mainline.input_text_tokens > 3000  # the image tool's definition alone is about 3,100
+    assert mainline.output_tokens > 0
+    assert mainline.cost_usd > 0
     assert turn.job.upstream_request_id
 
 
@@ -106,8 +109,10 @@ def test_the_tool_options_reach_the_emulator(alice, emulator, django_capture_on_
         "output_format": "webp",
         "output_compression": 70,
         "moderation": "auto",
-        "partial_images": 0,
     }
+    # OpenAI refuses a stream without partial images: a turn without them is one plain call.
+    assert responses_requests(emulator)[0]["json"].get("stream") in (None, False)
+    assert turn.job.status == GenerationJob.Status.SUCCEEDED
     final = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
     assert (final.width, final.height, final.format) == (1536, 1024, "webp")
     assert not turn.job.images.filter(kind=ImageAsset.Kind.PARTIAL).exists()

@@ -19,7 +19,7 @@ STEP_SECONDS = 0.4
 
 def start_slow_turn(alice, settings):
     """A turn run by the embedded runner's threads, slow enough to be stopped after its first partial."""
-    settings.ATELIER_EMBEDDED_RUNNER = True
+    settings.ATELIER_JOB_RUNNER = "embedded"
     settings.ATELIER_OPENAI_EXTRA_HEADERS = {"X-Emulator-Latency": str(STEP_SECONDS)}
     conversation = make_conversation(alice)
     turn = services.start_turn(conversation, prompt="a slow mural", options=tool_options(partial_images=3))

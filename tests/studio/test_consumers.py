@@ -39,8 +39,8 @@ async def test_tiles_fill_with_partials_then_the_finished_card(alice, emulator, 
     communicator = await communicator_for(f"/ws/jobs/{job.pk}/", alice)
     connected, _ = await communicator.connect()
     assert connected
-    settings.ATELIER_EMBEDDED_RUNNER = True
-    await sync_to_async(runner.dispatch)(job.pk)
+    settings.ATELIER_JOB_RUNNER = "embedded"
+    await sync_to_async(runner.on_job_queued)(job.pk)
     messages = []
     while not (
         messages

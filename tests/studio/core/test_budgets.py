@@ -95,7 +95,9 @@ def test_a_finished_job_settles_its_reservation_at_the_actual_cost(
     Budget.objects.create(user=alice, monthly_usd=Decimal("5"))
     turn = send_turn(make_conversation(alice), "a castle", django_capture_on_commit_callbacks)
     reservation = BudgetReservation.objects.get(job=turn.job)
-    actual = UsageRecord.objects.get(job=turn.job).cost_usd
+    records = UsageRecord.objects.filter(job=turn.job)
+    assert {record.model for record in records} == {"gpt-image-2", "gpt-5.4"}  # both models are paid for
+    actual = sum(record.cost_usd for record in records)
     assert reservation.status == BudgetReservation.Status.SETTLED
     assert reservation.amount_usd == actual
     summary = budgets.month_summary(alice)

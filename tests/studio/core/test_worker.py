@@ -1,69 +1,159 @@
-"""Where jobs run: the embedded runner's recovery after a crash, and a db_worker running the same job code."""
+"""The worker: leases (a live job is never taken twice, a dead worker's job is taken over, a worn-out one
+fails with its reservation released), fair order, rate limits, and jobs run many at once."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
+from django.db import transaction
+from django.utils import timezone
 
 from conversations import services
-from studio.core import worker as runner
-from studio.core.worker import run_generation_job
-from studio.models import GenerationJob, ImageAsset
+from studio.core import jobs
+from studio.core.ratelimits import RateLimits, parse_duration
+from studio.core.worker import LEASE_SECONDS, MAX_ATTEMPTS, Worker, claim, claim_next
+from studio.models import BudgetReservation, GenerationJob, ImageAsset, UsageRecord
 from tests.support.factories import make_conversation, tool_options
 
 pytestmark = pytest.mark.django_db(transaction=True)
+Status = GenerationJob.Status
 
 
-def queued_turn(owner):
-    """A turn whose job is queued but not dispatched (as if the process stopped before it ran)."""
-    from django.db import transaction
-
+def queued_turn(owner, prompt="a lantern"):
+    """A turn whose job is queued and left waiting (as if no worker had looked yet)."""
     with transaction.atomic():
-        turn = services.start_turn(make_conversation(owner), prompt="a lantern", options=tool_options())
-        # Drop the dispatch start_turn registered for the commit: this job is left waiting in the queue.
+        turn = services.start_turn(make_conversation(owner), prompt=prompt, options=tool_options())
         transaction.get_connection().run_on_commit.clear()
     return turn
 
 
-def test_a_db_worker_runs_the_same_job_code(alice, emulator):
-    turn = queued_turn(alice)
-    run_generation_job.using(backend="database").enqueue(turn.job_id)
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="database",
-        startup_delay=False,
-        max_tasks=1,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
-    turn.job.refresh_from_db()
-    assert turn.job.status == GenerationJob.Status.SUCCEEDED
-    assert turn.job.images.filter(kind=ImageAsset.Kind.FINAL).exists()
+def serve_until(worker: Worker, done, timeout: float = 30.0) -> None:
+    """Run `worker` on a loop of its own until `done()` is true, then stop it."""
+    thread = threading.Thread(target=lambda: asyncio.run(worker.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not done():
+            assert time.monotonic() < deadline, "the worker did not finish in time"
+            time.sleep(0.05)
+    finally:
+        worker.shutdown()
+        thread.join(10)
 
 
-def test_jobs_a_crash_left_running_are_queued_again_or_failed_after_three_tries(alice, settings, emulator):
-    settings.ATELIER_EMBEDDED_RUNNER = False  # dispatch through django.tasks (run at once in tests)
-    again = queued_turn(alice).job
-    worn_out = queued_turn(alice).job
-    GenerationJob.objects.filter(pk=again.pk).update(status=GenerationJob.Status.RUNNING, attempts=1)
-    GenerationJob.objects.filter(pk=worn_out.pk).update(status=GenerationJob.Status.RUNNING, attempts=3)
+def test_a_worker_runs_queued_jobs_many_at_once(alice, charlie, emulator, settings):
+    settings.ATELIER_JOB_RUNNER = "workers"
+    settings.ATELIER_OPENAI_EXTRA_HEADERS = {"X-Emulator-Latency": "0.3"}
+    queued_turn(alice, "a lantern alone")
+    started = time.monotonic()
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    alone = time.monotonic() - started
+    turns = [queued_turn(user, f"a lantern {i}") for i, user in enumerate([alice, charlie] * 3)]
+    started = time.monotonic()
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    together = time.monotonic() - started
+    for turn in turns:
+        turn.job.refresh_from_db()
+        assert turn.job.status == Status.SUCCEEDED, turn.job.error_message
+        assert turn.job.images.filter(kind=ImageAsset.Kind.FINAL).count() == 1
+        assert turn.job.lease_holder == ""
+    print(f"one turn alone {alone:.2f} s, six together {together:.2f} s")
+    assert together < alone * 3  # side by side, not one after another (that would be about 6x)
 
-    requeued, failed = runner.recover_interrupted_jobs()
 
-    assert (requeued, failed) == (1, 1)
-    again.refresh_from_db()
-    worn_out.refresh_from_db()
-    assert again.status == GenerationJob.Status.SUCCEEDED  # queued again, then run
-    assert again.attempts == 2
-    assert worn_out.status == GenerationJob.Status.FAILED
-    assert "restarted" in worn_out.error_message
-
-
-def test_a_job_is_claimed_once(alice):
-    from studio.core.jobs import claim
-
+def test_a_claimed_job_is_not_claimed_again_while_its_lease_lives(alice):
     job = queued_turn(alice).job
-    assert claim(job.pk) is not None
-    assert claim(job.pk) is None
+    assert claim(job.pk, "worker-a") is not None
+    assert claim(job.pk, "worker-b") is None
+    job.refresh_from_db()
+    assert (job.status, job.lease_holder, job.attempts) == (Status.RUNNING, "worker-a", 1)
+    assert job.lease_expires_at > timezone.now() + timedelta(seconds=LEASE_SECONDS - 5)
+
+
+def test_a_job_whose_lease_ran_out_is_taken_over_counting_an_attempt(alice):
+    job = queued_turn(alice).job
+    claim(job.pk, "worker-that-died")
+    GenerationJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    taken = claim_next("worker-b", RateLimits())
+    assert taken is not None and taken.pk == job.pk
+    assert (taken.lease_holder, taken.attempts) == ("worker-b", 2)
+
+
+def test_a_worn_out_job_fails_with_a_reason_and_gives_its_reservation_back(alice):
+    job = queued_turn(alice).job
+    claim(job.pk, "worker-that-died")
+    GenerationJob.objects.filter(pk=job.pk).update(
+        attempts=MAX_ATTEMPTS, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert claim_next("worker-b", RateLimits()) is None
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error_code == "interrupted"
+    assert "stopped 3 times" in job.error_message
+    assert BudgetReservation.objects.get(job=job).status == BudgetReservation.Status.RELEASED
+
+
+def test_a_taken_over_job_that_had_finished_is_not_called_or_charged_again(alice, emulator, settings):
+    settings.ATELIER_JOB_RUNNER = "workers"
+    job = queued_turn(alice).job
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    calls = len([r for r in emulator.received() if r["path"] == "/v1/responses"])
+    # As if the worker had died after storing everything but before marking the job done.
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+    assert len([r for r in emulator.received() if r["path"] == "/v1/responses"]) == calls
+    assert UsageRecord.objects.filter(job=job).count() == 2  # the image model's and the mainline model's
+
+
+def test_waiting_jobs_are_served_one_user_at_a_time():
+    def job(pk, owner):
+        return GenerationJob(pk=pk, owner_id=owner)
+
+    batch = [job(1, "a"), job(2, "a"), job(3, "a"), job(4, "b"), job(5, "c"), job(6, "b")]
+    assert [j.pk for j in jobs.fair_order(batch, Counter())] == [1, 4, 5, 2, 6, 3]
+    assert [j.pk for j in jobs.fair_order(batch, Counter({"b": 2}))] == [1, 5, 2, 3, 4, 6]
+
+
+def test_a_job_knows_its_place_in_line(alice, charlie):
+    first = queued_turn(alice).job
+    second = queued_turn(alice).job
+    others = queued_turn(charlie).job
+    assert [jobs.place_in_line(j) for j in (first, others, second)] == [1, 2, 3]
+
+
+def test_rate_limits_hold_jobs_back_per_model_until_the_window_or_the_reset_passes():
+    now = [0.0]
+    limits = RateLimits({"gpt-image-2": {"rpm": 2, "ipm": 3}}, clock=lambda: now[0])
+    assert limits.admits("gpt-image-2", images=2)
+    limits.started("gpt-image-2", images=2)
+    assert not limits.admits("gpt-image-2", images=2)  # 4 images would pass 3 a minute
+    assert limits.admits("gpt-image-2", images=1)
+    limits.started("gpt-image-2", images=1)
+    assert not limits.admits("gpt-image-2", images=1)  # 2 requests a minute
+    assert limits.admits("gpt-image-1.5")  # other models have their own
+    now[0] = 61
+    assert limits.admits("gpt-image-2", images=3)
+    limits.observe("gpt-image-2", {"remaining-requests": "0", "reset-requests": "6m0s"})
+    assert not limits.admits("gpt-image-2")
+    assert limits.wait_seconds("gpt-image-2") == pytest.approx(360)
+    now[0] = 61 + 361
+    assert limits.admits("gpt-image-2")
+    limits.observe("gpt-image-2", {"retry-after": "20"})
+    assert not limits.admits("gpt-image-2")
+
+
+def test_reset_durations_read_as_openai_writes_them():
+    assert parse_duration("1s") == 1
+    assert parse_duration("6m0s") == 360
+    assert parse_duration("12ms") == pytest.approx(0.012)
+    assert parse_duration("1h2m3.5s") == pytest.approx(3723.5)
+    assert parse_duration("soon") is None

@@ -1,0 +1,361 @@
+"""One job's life, on the worker's event loop: call the model, store partials and finals as they come, record
+usage once per upstream response, settle or release the budget, notify. `run_job` is the entry point; the
+worker claims the job first and cancels the task for a Stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from studio.core import broadcast, budgets, imaging, openai_client
+from studio.core.errors import ModelServiceError
+from studio.core.jobs import conversation_of, notify, owned_images
+from studio.core.openai_client import (
+    CallUsage,
+    FinalImage,
+    InputImage,
+    PartialImage,
+    RequestStarted,
+    ResponseCompleted,
+)
+from studio.core.requests import TurnRequest, from_json, restarted
+from studio.core.storage import store_image
+from studio.models import GenerationJob, ImageAsset, UsageRecord
+
+logger = logging.getLogger(__name__)
+Status = GenerationJob.Status
+
+
+# -- One job's life -----------------------------------------------------------------------------------
+
+
+def db(function: Callable) -> Callable:
+    """`function` as a coroutine, run in a thread: off the event loop, many at once. Inline (tests) it runs in
+    the thread that queued the job, on its connection and inside its transaction."""
+    return sync_to_async(function, thread_sensitive=settings.ATELIER_JOB_RUNNER == "inline")
+
+
+_sqlite_writer = threading.RLock()
+
+
+@contextmanager
+def one_writer_at_a_time() -> Iterator[None]:
+    """SQLite admits one writer at a time and makes the others sleep and poll, backing off up to 100 ms a
+    try: under many jobs a partial image could wait a second for its INSERT. Job writes queue here instead
+    and go in turn. With PostgreSQL this does nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
+class _Run:
+    """What a running job knows: its row, its typed request, and its input images (read once)."""
+
+    def __init__(self, job: GenerationJob, on_limits: Callable[[str, dict], None] | None) -> None:
+        self.job = job
+        self.request = from_json(job.request)
+        self.conversation_id = conversation_of(job)
+        self.on_limits = on_limits
+        self.partials: dict[int, int] = {}  # partial images stored, per output index
+        self.finals: dict[int, ImageAsset] = {}
+        self._inputs: list[tuple[ImageAsset, bytes]] | None = None
+
+    def inputs(self) -> list[tuple[ImageAsset, bytes]]:
+        if self._inputs is None:
+            ids = self.request.input_image_ids
+            owned = {image.pk: image for image in owned_images(self.job.owner, ids)}
+            missing = [pk for pk in ids if pk not in owned]
+            if missing:
+                raise ModelServiceError(
+                    f"Input image #{missing[0]} was deleted before this job ran. Pick the images again.",
+                    code="input_image_missing",
+                    retryable=False,
+                )
+            self._inputs = [(owned[pk], _read(owned[pk])) for pk in ids]
+        return self._inputs
+
+    def mask(self) -> bytes | None:
+        if self.request.mask_id is None:
+            return None
+        mask = ImageAsset.objects.filter(pk=self.request.mask_id, owner=self.job.owner).first()
+        if mask is None:
+            raise ModelServiceError(
+                "The mask was deleted before this job ran. Paint it again.",
+                code="mask_missing",
+                retryable=False,
+            )
+        return _read(mask)
+
+    def sent_images(self) -> tuple[list[InputImage], bytes | None]:
+        return [InputImage(data, asset.format) for asset, data in self.inputs()], self.mask()
+
+
+def _read(image: ImageAsset) -> bytes:
+    with image.file.open("rb") as handle:
+        return handle.read()
+
+
+async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] | None = None) -> None:
+    """Run one claimed job to its end: `succeeded` or `failed` with a reason, its reservation settled or
+    released. A Stop cancels the task running this (the job is `cancelled` already, its partials kept).
+    `on_limits(model, headers)` hears the service's rate-limit headers."""
+    await notify(job)
+    run = _Run(job, on_limits)
+    try:
+        if not await db(_finished_before)(job):
+            await _call_the_model(run)
+    except ModelServiceError as exc:
+        # A worker (with rate limits to honour) puts a rate-limited job back in line, a few times.
+        if exc.code == "rate_limit_exceeded" and on_limits is not None and await db(_back_in_line)(job, exc):
+            on_limits(run.request.options.model, {"retry-after": str(exc.retry_after or 20)})
+            await notify(job)
+            return
+        await db(_fail)(job, exc)
+    except asyncio.CancelledError:
+        raise  # a Stop (the row says so already) or a shutdown (the lease runs out; another worker resumes)
+    except Exception:
+        logger.exception("job %s failed inside Atelier", job.pk)
+        await db(_fail)(
+            job,
+            ModelServiceError("Atelier failed while handling this image. Try again.", code="internal_error"),
+        )
+    else:
+        await db(_succeed)(job)
+    await notify(job)
+
+
+async def _call_the_model(run: _Run) -> None:
+    request = run.request
+    images, mask = await db(run.sent_images)()
+    if isinstance(request, TurnRequest):
+        try:
+            await _consume(run, openai_client.respond(request, images, mask))
+        except ModelServiceError as exc:
+            if exc.code != "previous_response_not_found" or request.restart_image_id is None:
+                raise
+            await _restart_chain(run)
+    elif request.options.partial_images:
+        # Live partials: one n=1 stream per image (OpenAI streams nothing else), side by side. Each tile
+        # fills and finishes on its own; if one fails, the others still finish, and are kept.
+        streams = [
+            openai_client.stream_image(request, images, mask, output_index=i) for i in range(request.n)
+        ]
+        outcomes = await asyncio.gather(
+            *(_consume(run, stream) for stream in streams), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+    else:
+        await _consume(run, openai_client.create_images(request, images, mask))
+
+
+async def _restart_chain(run: _Run) -> None:
+    """The service has forgotten the earlier turns (stored responses expire): send the parent's image and
+    the prompts so far as a new chain, and say so on the turn."""
+    run.request = restarted(run.request)
+    run.job.chain_restarted = True
+    run.job.stage = "Starting a new chain from the last image"
+    await db(run.job.save)(update_fields=["chain_restarted", "stage"])
+    await notify(run.job)
+    run._inputs = None
+    images, mask = await db(run.sent_images)()
+    await _consume(run, openai_client.respond(run.request, images, mask))
+
+
+async def _consume(run: _Run, events) -> None:
+    async for event in events:
+        if isinstance(event, PartialImage):
+            await _store_partial(run, event)
+        elif isinstance(event, FinalImage):
+            # Stored at once (it is never lost, whatever happens next); a paste-back computes a while.
+            run.finals[event.output_index] = await db(_store_final)(run, event)
+        elif isinstance(event, CallUsage):
+            await db(_record_usage)(run, event)
+        elif isinstance(event, ResponseCompleted):
+            await db(_complete_turn)(run, event)
+        elif isinstance(event, RequestStarted):
+            await db(_started)(run, event)
+
+
+def _finished_before(job: GenerationJob) -> bool:
+    """A job taken over from a worker that died after storing every image and its usage, but before it
+    could say so: nothing to call again (calling would pay twice)."""
+    wanted = from_json(job.request).n
+    finals = job.images.filter(kind=ImageAsset.Kind.FINAL).count()
+    return (
+        finals >= wanted
+        and job.usage_records.exists()
+        and (job.kind != job.Kind.RESPONSE or bool(job.response_id))
+    )
+
+
+MAX_RATE_LIMITED_TRIES = 3
+
+
+def _back_in_line(job: GenerationJob, exc: ModelServiceError) -> bool:
+    """The service said "slow down" (after the SDK's own retries): queue the job again, a few times."""
+    with one_writer_at_a_time():
+        return bool(
+            GenerationJob.objects.filter(
+                pk=job.pk, status=Status.RUNNING, attempts__lt=MAX_RATE_LIMITED_TRIES
+            ).update(
+                status=Status.QUEUED,
+                stage="Waiting: the model service asked us to slow down",
+                lease_holder="",
+                lease_expires_at=None,
+            )
+        )
+
+
+def _started(run: _Run, event: RequestStarted) -> None:
+    if run.on_limits is not None:
+        run.on_limits(run.request.options.model, event.limits)
+    with one_writer_at_a_time():
+        GenerationJob.objects.filter(pk=run.job.pk, upstream_request_id="").update(
+            upstream_request_id=event.request_id[:80]
+        )
+        GenerationJob.objects.filter(pk=run.job.pk, status=Status.RUNNING).update(stage="Generating")
+
+
+def _store(job: GenerationJob, data: bytes, kind: str, **fields) -> ImageAsset:
+    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks."""
+    with one_writer_at_a_time():
+        return store_image(job.owner, data, kind=kind, job=job, thumbnail=False, **fields)
+
+
+async def _store_partial(run: _Run, event: PartialImage) -> None:
+    """The hot path of the live relay: one INSERT, one small message (the image's id, never its bytes)."""
+    image = await db(_store)(
+        run.job,
+        event.image,
+        ImageAsset.Kind.PARTIAL,
+        dedupe=False,
+        partial_index=event.index,
+        output_index=event.output_index,
+    )
+    run.partials[event.output_index] = run.partials.get(event.output_index, 0) + 1
+    await broadcast.partial_ready(
+        run.job.pk,
+        run.conversation_id,
+        image_id=image.pk,
+        index=event.index,
+        output_index=event.output_index,
+        total=run.request.options.partial_images,
+        width=image.width,
+        height=image.height,
+    )
+
+
+def _store_final(run: _Run, event: FinalImage) -> ImageAsset:
+    request, job = run.request, run.job
+    if isinstance(request, TurnRequest):
+        with one_writer_at_a_time():
+            GenerationJob.objects.filter(pk=job.pk).update(
+                revised_prompt=event.revised_prompt, image_call_id=event.image_call_id[:80]
+            )
+    fields = {"output_index": event.output_index, "mask_id": request.mask_id}
+    if request.mask_id and request.paste_back_feather is not None:
+        return _pasted_back(run, event, fields)
+    return _store(job, event.image, ImageAsset.Kind.FINAL, **fields)
+
+
+def _pasted_back(run: _Run, event: FinalImage, fields: dict) -> ImageAsset:
+    job = run.job
+    raw = _store(job, event.image, ImageAsset.Kind.RAW, **fields)
+    (original_asset, original), *_ = run.inputs()
+    if (original_asset.width, original_asset.height) != (raw.width, raw.height):
+        # The model answered at another size: there is nothing to paste back onto, so keep its image.
+        return _store(job, event.image, ImageAsset.Kind.FINAL, **fields)
+    mask = run.mask()
+    feather = run.request.paste_back_feather
+    composite = imaging.paste_back(original, event.image, mask, feather_px=feather, out_format=raw.format)
+    leak = imaging.leak_ratio(original, event.image, mask)
+    return _store(job, composite, ImageAsset.Kind.FINAL, raw=raw, leak_ratio=leak, **fields)
+
+
+def _record_usage(run: _Run, event: CallUsage) -> None:
+    """One record per model per upstream response, whatever retries happen (the key is unique per job)."""
+    job, usage = run.job, event.usage
+    api = UsageRecord.Api.RESPONSES if isinstance(run.request, TurnRequest) else UsageRecord.Api.IMAGES
+    final = next(iter(run.finals.values()), None)
+    size = job.size if job.size != "auto" or final is None else f"{final.width}x{final.height}"
+    with one_writer_at_a_time():
+        UsageRecord.objects.get_or_create(
+            job=job,
+            upstream_key=(event.key or f"{job.pk}:{usage.model}")[:120],
+            defaults={
+                "owner_id": job.owner_id,
+                "api": api,
+                "model": usage.model,
+                "quality": job.quality or "auto",
+                "size": size or "auto",
+                "input_text_tokens": usage.input_text_tokens,
+                "input_image_tokens": usage.input_image_tokens,
+                "cached_input_tokens": usage.cached_input_tokens,
+                "output_tokens": usage.output_tokens,
+                "partial_image_tokens": usage.partial_image_tokens,
+                "cost_usd": usage.cost_usd,
+            },
+        )
+
+
+def _complete_turn(run: _Run, event: ResponseCompleted) -> None:
+    job = run.job
+    final = run.finals.get(0)
+    job.response_id = event.response_id
+    job.assistant_text = event.assistant_text
+    with one_writer_at_a_time():
+        GenerationJob.objects.filter(pk=job.pk).update(
+            response_id=job.response_id, assistant_text=job.assistant_text
+        )
+    del final
+
+
+def _succeed(job: GenerationJob) -> None:
+    with one_writer_at_a_time(), transaction.atomic():
+        # A finished image wins over a late Stop: the user keeps what they paid for.
+        GenerationJob.objects.filter(pk=job.pk).update(
+            status=Status.SUCCEEDED,
+            stage="Done",
+            finished_at=timezone.now(),
+            error_code="",
+            error_message="",
+            lease_holder="",
+            lease_expires_at=None,
+        )
+        job.refresh_from_db()
+        actual = sum((record.cost_usd for record in job.usage_records.all()), Decimal("0"))
+        budgets.settle(job, actual)
+
+
+def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
+    with one_writer_at_a_time(), transaction.atomic():
+        GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+            status=Status.FAILED,
+            stage="Failed",
+            finished_at=timezone.now(),
+            error_code=exc.code[:60],
+            error_message=exc.message,
+            error_param=exc.param[:80],
+            blocked_stage=exc.blocked_stage[:10],
+            blocked_categories=exc.blocked_categories,
+            upstream_request_id=exc.request_id[:80] or F("upstream_request_id"),
+            lease_holder="",
+            lease_expires_at=None,
+        )
+        budgets.release(job)
+        job.refresh_from_db()
