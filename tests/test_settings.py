@@ -39,6 +39,10 @@ def check_with(**env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
         ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "example.com"}, "CSRF_TRUSTED_ORIGINS"),
         ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"DEBUG": "1", "ATELIER_OPENAI_EXTRA_HEADERS": "{not json"}, "ATELIER_OPENAI_EXTRA_HEADERS"),
+        ({"DEBUG": "1", "ATELIER_OPENAI_EXTRA_HEADERS": '["a list"]'}, "ATELIER_OPENAI_EXTRA_HEADERS"),
+        ({"DEBUG": "1", "ATELIER_JOB_RUNNER": "threads"}, "ATELIER_JOB_RUNNER"),
+        ({"DEBUG": "1", "ATELIER_OPENAI_CONNECT_TIMEOUT": "0"}, "ATELIER_OPENAI_CONNECT_TIMEOUT"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(env, named):
@@ -69,3 +73,27 @@ def test_deploy_check_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_it_reads_the_extra_headers_and_timeouts_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.ATELIER_OPENAI_EXTRA_HEADERS, s.ATELIER_OPENAI_CONNECT_TIMEOUT, s.ATELIER_OPENAI_TIMEOUT)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DEBUG": "1",
+            "ATELIER_ENV_FILE": "/nonexistent",
+            "ATELIER_OPENAI_EXTRA_HEADERS": '{"OpenAI-Organization": "org-123"}',
+            "ATELIER_OPENAI_CONNECT_TIMEOUT": "3",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["{'OpenAI-Organization':", "'org-123'}", "3.0", "600.0"]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from studio.core import pricing
+from studio.core import jobs, pricing
 from studio.core.requests import JobRequest, from_json
 
 register = template.Library()
@@ -50,3 +50,9 @@ def tiles(job, count: int = 1) -> list[dict]:
                 partials[image.output_index] = image
     count = max(count, len(finals))
     return [{"index": i, "final": finals.get(i), "partial": partials.get(i)} for i in range(count)]
+
+
+@register.filter
+def place_in_line(job) -> int | None:
+    """1 for the next job to start, ...; None unless the job waits (fair order, see core.jobs)."""
+    return jobs.place_in_line(job)

@@ -74,19 +74,25 @@ def estimate(request: HttpRequest) -> HttpResponse:
     data = {**{name: field.initial for name, field in form.fields.items()}, **form.cleaned_data}
     if request.GET.get("action") == "draft":
         data["quality"] = "low"
-    uploads = data.get("upload_count") or 0
+    uploads, n, partials = data.get("upload_count") or 0, data.get("n") or 1, data.get("partial_images") or 0
+    inputs = [(i.width, i.height) for i in data.get("gallery_images") or []] + [(1024, 1024)] * uploads
+    streams = n if partials and n > 1 else 1  # live variants are n streams, each sending the inputs again
     result = pricing.estimate(
         data.get("model") or sizes.DEFAULT_MODEL,
         data.get("quality") or "auto",
         data.get("size") if "size" not in form.errors else "1024x1024",
-        n=data.get("n") or 1,
-        partial_images=data.get("partial_images") or 0,
-        input_images=[(i.width, i.height) for i in data.get("gallery_images") or []]
-        + [(1024, 1024)] * uploads,
+        n=n,
+        partial_images=partials,
+        input_images=inputs * streams,
         prompt=data.get("prompt") or "",
     )
-    exact = result.is_exact and not uploads and "size" not in form.errors
-    return TemplateResponse(request, "studio/_estimate.html", {"estimate": result, "exact": exact})
+    context = {
+        "estimate": result,
+        "exact": result.is_exact and not uploads and "size" not in form.errors,
+        "streams": streams,
+        "resent_inputs": bool(inputs) and streams > 1,
+    }
+    return TemplateResponse(request, "studio/_estimate.html", context)
 
 
 @require_GET

@@ -90,3 +90,64 @@ def test_a_failed_turn_can_be_retried(alice, emulator, emulator_fault, django_ca
     assert turn.job.status == GenerationJob.Status.SUCCEEDED
     assert turn.job.error_message == ""
     assert turn.job.attempts == 2
+
+
+def test_an_expired_chain_continues_from_the_parents_image_and_says_so(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a lighthouse at dusk", django_capture_on_commit_callbacks)
+    emulator_fault("expired-chain")  # as if the stored responses were older than 30 days
+    second = send_turn(conversation, "make it stormy", django_capture_on_commit_callbacks)
+    assert second.job.status == GenerationJob.Status.SUCCEEDED, second.job.error_message
+    assert second.job.chain_restarted
+    sent = [r["json"] for r in emulator.received() if r["path"] == "/v1/responses"]
+    assert sent[1]["previous_response_id"] == first.response_id  # tried the chain first
+    restart = sent[2]
+    assert "previous_response_id" not in restart
+    content = restart["input"][0]["content"]
+    assert "a lighthouse at dusk" in content[0]["text"] and "make it stormy" in content[0]["text"]
+    assert content[1]["type"] == "input_image"
+    emulator_fault("")
+    third = send_turn(conversation, "add a boat", django_capture_on_commit_callbacks)
+    assert third.previous_response_id == second.response_id  # the chain goes on from the new turn
+    page = send_page(alice, conversation)
+    assert b"New chain" in page
+
+
+def send_page(user, conversation) -> bytes:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.get(f"/c/{conversation.pk}/").content
+
+
+def test_a_blocked_image_inside_a_conversation_is_a_moderation_block(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    emulator_fault("moderation-output")
+    turn = send_turn(make_conversation(alice), "a blocked image", django_capture_on_commit_callbacks)
+    assert (turn.job.status, turn.job.error_code) == (GenerationJob.Status.FAILED, "moderation_blocked")
+    assert turn.job.blocked_stage == "output"
+    assert "internal" not in turn.job.error_message.lower()
+    assert not UsageRecord.objects.filter(job=turn.job, model="gpt-image-2").exists()
+
+
+def test_a_service_that_cannot_be_reached_fails_fast_and_plainly(
+    alice, emulator, settings, django_capture_on_commit_callbacks
+):
+    import socket
+    import time
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    settings.ATELIER_OPENAI_MAX_RETRIES = 0
+    started = time.monotonic()
+    turn = send_turn(make_conversation(alice), "nobody home", django_capture_on_commit_callbacks)
+    assert time.monotonic() - started < 5
+    assert turn.job.status == GenerationJob.Status.FAILED
+    assert turn.job.error_code == "connection_error"
+    assert "Could not reach the model service" in turn.job.error_message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -294,3 +296,17 @@ def test_the_estimate_counts_uploads_within_the_edit_limit(alice_client):
         refused = alice_client.get("/studio/estimate", {**FORM, "upload_count": bad})
         assert refused.status_code == 400, bad
         assert b"upload_count" in refused.content
+
+
+def test_the_estimate_says_live_variants_send_the_inputs_once_per_stream(alice_client):
+    live = alice_client.get(
+        "/studio/estimate", {**FORM, "n": "3", "partial_images": "2", "upload_count": "1"}
+    )
+    plain = alice_client.get(
+        "/studio/estimate", {**FORM, "n": "3", "partial_images": "0", "upload_count": "1"}
+    )
+    assert b"3 live streams" in live.content and b"paid 3 times" in live.content
+    assert b"live streams" not in plain.content
+    assert Decimal(live.content.split(b'data-cost="')[1].split(b'"')[0].decode()) > Decimal(
+        plain.content.split(b'data-cost="')[1].split(b'"')[0].decode()
+    )
