@@ -96,4 +96,4 @@ def test_it_reads_the_extra_headers_and_timeouts_from_the_environment():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["{'OpenAI-Organization':", "'org-123'}", "3.0", "600.0"]
+    assert result.stdout.strip().splitlines()[-1] == "{'OpenAI-Organization': 'org-123'} 3.0 600.0"
