@@ -204,6 +204,16 @@ MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ATELIER_MAX_UPLOAD_BYTES = env_int("ATELIER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
+# The largest legitimate request: an edit's 16 input images and its mask, each at the upload limit, plus the
+# form's other fields (which Django bounds by DATA_UPLOAD_MAX_MEMORY_SIZE). Anything longer is refused with 413
+# before its body is read (studio.bodylimit, studio.daphne_guard).
+ATELIER_MAX_REQUEST_BYTES = env_int(
+    "ATELIER_MAX_REQUEST_BYTES",
+    17 * ATELIER_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE,
+    minimum=64 * 1024,
+)
+# What a visitor who is not signed in may send: the login form, with room to spare. No uploads at all.
+ATELIER_ANONYMOUS_MAX_BODY_BYTES = env_int("ATELIER_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024, minimum=4096)
 
 # OpenAI. With no key, Atelier talks to its own emulator (make run starts it) through the same SDK code.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
