@@ -136,19 +136,22 @@ class RequestBodyLimit:
             if multipart or (length or 0) > small:
                 await send_refusal(send, login_needed(scope["path"], browser=is_browser_navigation(headers)))
                 return
-            limit = small  # a chunked body from a visitor: counted against the visitor's limit
-        body = CountedBody(receive, send, limit)
+            # A chunked body from a visitor: counted against the visitor's limit.
+            body = CountedBody(receive, send, small, login_needed(scope["path"], browser=False))
+        else:
+            body = CountedBody(receive, send, limit, too_large(limit))
         await self.app(scope, body.receive, body.send)
 
 
 class CountedBody:
-    """The application's receive and send, counting body bytes: over the limit, the client gets 413 and
+    """The application's receive and send, counting body bytes: over the limit, the client gets the refusal and
     the application a disconnect (Django then stops quietly), and whatever it sends after is dropped."""
 
-    def __init__(self, receive, send, limit: int) -> None:
+    def __init__(self, receive, send, limit: int, refusal: Refusal) -> None:
         self._receive = receive
         self._send = send
         self.limit = limit
+        self.refusal = refusal
         self.received = 0
         self.refused = False
         self.response_started = False
@@ -162,7 +165,7 @@ class CountedBody:
             if self.received > self.limit:
                 self.refused = True
                 if not self.response_started:
-                    await send_refusal(self._send, too_large(self.limit))
+                    await send_refusal(self._send, self.refusal)
                 return {"type": "http.disconnect"}
         return message
 

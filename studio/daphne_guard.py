@@ -31,6 +31,7 @@ from django.conf import settings
 from studio import bodylimit
 
 CHUNK_BYTES = 64 * 1024
+LINGER_SECONDS = 2.0
 
 
 class SpooledBodyQueue(asyncio.Queue):
@@ -111,7 +112,9 @@ class BoundedWebRequest(http_protocol.WebRequest):
             for name, values in self.requestHeaders.getAllRawHeaders()
             for value in values
         ]
-        path = self.uri.split(b"?", 1)[0].decode("ascii", "replace")
+        # The request line is parsed, but Twisted gives it to the request only with the full body.
+        uri = getattr(self.channel, "_path", None) or b"/"
+        path = uri.split(b"?", 1)[0].decode("ascii", "replace")
         return bodylimit.login_needed(path, browser=bodylimit.is_browser_navigation(headers))
 
     def _refuse(self, refusal: bodylimit.Refusal) -> None:
@@ -123,8 +126,18 @@ class BoundedWebRequest(http_protocol.WebRequest):
         reason = {303: b"See Other", 400: b"Bad Request", 401: b"Unauthorized", 413: b"Content Too Large"}
         lines = [b"HTTP/1.1 %d %s" % (refusal.status, reason.get(refusal.status, b"Refused"))]
         lines += [name + b": " + value for name, value in refusal.headers()]
-        self.channel.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + refusal.body)
-        self.channel.loseConnection()
+        transport = self.channel.transport
+        transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + refusal.body)
+        # Close our side once the answer is out, but go on reading (and dropping) what the client still sends
+        # for a moment: closing with its data unread would reset the connection, and the client would lose
+        # the answer.
+        if hasattr(transport, "loseWriteConnection"):
+            from twisted.internet import reactor  # Daphne's (asyncio) reactor, installed by daphne.server
+
+            transport.loseWriteConnection()
+            reactor.callLater(LINGER_SECONDS, self.channel.loseConnection)
+        else:
+            self.channel.loseConnection()
 
 
 def _create_application(self: server.Server, protocol, scope: dict):
