@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class StudioConfig(AppConfig):
     name = "studio"
     verbose_name = "Studio"
+
+    def ready(self) -> None:
+        from studio import session_signals
+
+        session_signals.connect()

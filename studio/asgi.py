@@ -13,13 +13,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from studio import daphne_guard  # noqa: E402
 from studio.bodylimit import RequestBodyLimit  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
 from studio.runner import start_embedded_runner  # noqa: E402
+from studio.session_sockets import SameOriginOnly  # noqa: E402
 
 # Daphne imports this module before it starts serving: its requests are bounded from the headers on.
 daphne_guard.install()
@@ -27,7 +27,7 @@ daphne_guard.install()
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(ASGIStaticFilesHandler(django_asgi_app)),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

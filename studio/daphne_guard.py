@@ -17,6 +17,8 @@ Daphne (through Twisted) receives a whole request body before it calls the appli
 
 A client with a session cookie is let through to `studio.bodylimit.RequestBodyLimit`, which checks the
 session (that needs the database, which must not be touched on the reactor's thread) before the body is read.
+
+It also makes Daphne's websockets say why they close (see `_ws_handle_reply`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import asyncio
 import io
 from functools import partial
 
-from daphne import http_protocol, server
+from daphne import http_protocol, server, ws_protocol
 from django.conf import settings
 
 from studio import bodylimit
@@ -159,7 +161,32 @@ def _create_application(self: server.Server, protocol, scope: dict):
 _daphne_create_application = server.Server.create_application
 
 
+def _ws_handle_reply(self: ws_protocol.WebSocketProtocol, message: dict) -> None:
+    """Daphne's handling of a consumer's messages, except that a close says why.
+
+    Daphne answers a close before accept with a bare HTTP 403, which a browser sees only as "1006, abnormal
+    closure" (and htmx then reconnects for ever); and it drops a close's reason. A refusal with an
+    application code (4000-4999) is sent as a handshake that completes and closes at once with that code
+    and reason, before any message; any other close keeps its reason.
+    """
+    if message.get("type") == "websocket.close":
+        code, reason = message.get("code"), message.get("reason") or None
+        if self.state == self.STATE_CONNECTING and code is not None and 4000 <= code <= 4999:
+            self.serverAccept()
+            self.sendClose(code=code, reason=reason)
+            return
+        if self.state == self.STATE_OPEN and reason:
+            self.sendClose(code=1000 if code is None else code, reason=reason)
+            return
+    _daphne_ws_handle_reply(self, message)
+
+
+_daphne_ws_handle_reply = ws_protocol.WebSocketProtocol.handle_reply
+
+
 def install() -> None:
-    """Make this process's Daphne (if it is what serves us) build bounded requests. Idempotent."""
+    """Make this process's Daphne (if it is what serves us) build bounded requests and say why it closes
+    sockets. Idempotent."""
     http_protocol.WebRequest = BoundedWebRequest
     server.Server.create_application = _create_application
+    ws_protocol.WebSocketProtocol.handle_reply = _ws_handle_reply
