@@ -48,12 +48,40 @@ def chromium_browser() -> Iterator:
         browser.close()
 
 
+# Every page the browser tests open is watched for Content-Security-Policy violations: the page records
+# them (the securitypolicyviolation event) and Chromium logs them to the console; any one fails the test.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
-def page(chromium_browser) -> Iterator:
+def csp_violations() -> list[str]:
+    """What the pages of this test broke of the Content-Security-Policy (the page fixture fills it)."""
+    return []
+
+
+@pytest.fixture
+def page(chromium_browser, csp_violations) -> Iterator:
     context = chromium_browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            csp_violations.append(message.text)
+
+    page.on("console", on_console)
     yield page
-    context.close()
+    try:
+        if not page.is_closed():
+            csp_violations.extend(page.evaluate("window.__cspViolations || []"))
+    finally:
+        context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture(scope="session")
