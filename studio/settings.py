@@ -285,5 +285,7 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts (WARNING) are what an admin needs to see.
+        "axes": {"level": "WARNING"},
     },
 }

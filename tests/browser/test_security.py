@@ -33,6 +33,8 @@ def test_the_policy_blocks_inline_script_and_style_and_the_watch_sees_it(
 
 
 def test_the_admin_pages_keep_the_policy(page, atelier_server):
+    response = page.goto(f"{atelier_server.base_url}/admin/login/")
+    assert response.status == 200
     log_in(page, atelier_server)
     for path in (
         "/admin/",
