@@ -6,12 +6,17 @@
   form) and no multipart at all: uploads are for signed-in users. The session cookie is resolved through
   Django's session engine and auth (in a thread), before Django parses anything.
 - A body without a length (chunked) is counted as it streams, and answered 413 once it goes over its limit.
+- Large bodies (over `FILE_UPLOAD_MAX_MEMORY_SIZE`: uploads) are handled `ATELIER_UPLOAD_CONCURRENCY` at a
+  time; the others wait their turn before their body is read. Checking an image costs a few times its size
+  in memory, and Django runs each request in a thread of its own: without a bound, twenty 40 MB uploads at
+  once cost two gigabytes.
 
 Under Daphne, `studio.daphne_guard` applies the same limits while the body is still arriving.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
@@ -109,10 +114,18 @@ async def send_refusal(send, refusal: Refusal) -> None:
 
 
 class RequestBodyLimit:
-    """ASGI middleware: refuse oversized and anonymous bodies before the application reads them."""
+    """ASGI middleware: refuse oversized and anonymous bodies before the application reads them, and let
+    only so many large ones in at once."""
 
     def __init__(self, app) -> None:
         self.app = app
+        self._uploads: asyncio.Semaphore | None = None
+
+    def uploads(self) -> asyncio.Semaphore:
+        # Made on first use, on the server's event loop.
+        if self._uploads is None:
+            self._uploads = asyncio.Semaphore(settings.ATELIER_UPLOAD_CONCURRENCY)
+        return self._uploads
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -140,7 +153,11 @@ class RequestBodyLimit:
             body = CountedBody(receive, send, small, login_needed(scope["path"], browser=False))
         else:
             body = CountedBody(receive, send, limit, too_large(limit))
-        await self.app(scope, body.receive, body.send)
+        if unknown_length or (length or 0) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+            async with self.uploads():
+                await self.app(scope, body.receive, body.send)
+        else:
+            await self.app(scope, body.receive, body.send)
 
 
 class CountedBody:

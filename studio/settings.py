@@ -248,6 +248,8 @@ ATELIER_MAX_REQUEST_BYTES = env_int(
     17 * ATELIER_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE,
     minimum=64 * 1024,
 )
+# Uploads (bodies over FILE_UPLOAD_MAX_MEMORY_SIZE) handled at once; the others wait, their bodies on disk.
+ATELIER_UPLOAD_CONCURRENCY = env_int("ATELIER_UPLOAD_CONCURRENCY", 4, minimum=1, maximum=256)
 # What a visitor who is not signed in may send: the login form, with room to spare. No uploads at all.
 ATELIER_ANONYMOUS_MAX_BODY_BYTES = env_int("ATELIER_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024, minimum=4096)
 

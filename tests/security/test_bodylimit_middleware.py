@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
@@ -118,3 +120,38 @@ async def test_a_visitor_may_send_a_small_form():
     headers = [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", b"30")]
     status, body = await run(app, headers, [b"username=alice&password=secret"])
     assert (status, body) == (200, b"30")
+
+
+async def test_only_so_many_uploads_are_handled_at_once(alice, settings):
+    settings.ATELIER_UPLOAD_CONCURRENCY = 2
+    running, most = 0, 0
+
+    async def slow_app(scope, receive, send) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = RequestBodyLimit(slow_app)
+    cookie = await session_cookie(alice)
+    big = str(settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1).encode()
+    small = b"10"
+
+    async def post(length: bytes) -> None:
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            pass
+
+        headers = [(b"content-length", length), (b"cookie", cookie)]
+        await middleware({"type": "http", "path": "/studio/submit", "headers": headers}, receive, send)
+
+    await asyncio.gather(*(post(big) for _ in range(6)))
+    assert most == 2
+    most = 0
+    await asyncio.gather(*(post(small) for _ in range(6)))
+    assert most == 6  # small requests are never held back
