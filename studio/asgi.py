@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -15,14 +16,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from studio import daphne_guard  # noqa: E402
 from studio.bodylimit import RequestBodyLimit  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
 from studio.runner import start_embedded_runner  # noqa: E402
 from studio.session_sockets import SameOriginOnly  # noqa: E402
 
-# Daphne imports this module before it starts serving: its requests are bounded from the headers on.
-daphne_guard.install()
+# Served by Daphne (its command line and runserver load daphne.server before this module): bound its
+# requests from the headers on. Elsewhere (another ASGI server, the tests) Daphne is left alone.
+if "daphne.server" in sys.modules:
+    from studio import daphne_guard
+
+    daphne_guard.install()
 
 application = ProtocolTypeRouter(
     {
