@@ -13,3 +13,7 @@ class StudioConfig(AppConfig):
 
         jobs.job_queued.connect(worker.on_job_queued, dispatch_uid="atelier-worker-queued")
         jobs.job_cancelled.connect(worker.on_job_cancelled, dispatch_uid="atelier-worker-cancelled")
+
+        from studio import session_signals
+
+        session_signals.connect()

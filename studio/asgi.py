@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -13,19 +14,27 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from studio.bodylimit import RequestBodyLimit  # noqa: E402
 from studio.core.worker import StartsEmbeddedWorker  # noqa: E402
 from studio.routing import websocket_urlpatterns  # noqa: E402
+from studio.session_sockets import SameOriginOnly  # noqa: E402
+
+# Served by Daphne (its command line and runserver load daphne.server before this module): bound its
+# requests from the headers on. Elsewhere (another ASGI server, the tests) Daphne is left alone.
+if "daphne.server" in sys.modules:
+    from studio import daphne_guard
+
+    daphne_guard.install()
 
 # Jobs run on this server's event loop (the embedded worker, started with the first connection) unless
 # ATELIER_JOB_RUNNER=workers hands them to `manage.py run_worker` processes.
 application = StartsEmbeddedWorker(
     ProtocolTypeRouter(
         {
-            "http": ASGIStaticFilesHandler(django_asgi_app),
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "http": RequestBodyLimit(ASGIStaticFilesHandler(django_asgi_app)),
+            "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )

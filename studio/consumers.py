@@ -8,33 +8,36 @@ from django.template.loader import render_to_string
 
 from studio.core.broadcast import bind_server_loop, job_group
 from studio.models import GenerationJob
-
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
+from studio.session_sockets import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, SessionBoundConsumer
 
 
-class PingConsumer(AsyncJsonWebsocketConsumer):
+class PingConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
     """A signed-in user's liveness check: answers every message with `pong`."""
 
     async def connect(self) -> None:
         if not self.scope["user"].is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
+        await self.follow_session()
         await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave_session()
 
     async def receive_json(self, content: dict, **kwargs) -> None:
         await self.send_json({"type": "pong"})
 
 
-class OwnedObjectConsumer(AsyncJsonWebsocketConsumer):
+class OwnedObjectConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
     """The live channel of one object a user owns (from the route's `pk`).
 
     The handshake refuses anonymous users (4401) and anyone but the owner (4403) before accepting; the
-    consumer then joins the object's one group. The page only listens: what it sends is refused plainly.
+    consumer then joins the object's one group, and its user's (it closes when the session ends). The page
+    only listens: what it sends is refused plainly.
     """
 
     model: type  # the owned object's model, whose manager has for_user()
-    group_for: staticmethod  # pk -> the group's name (see studio.broadcast)
+    group_for: staticmethod  # pk -> the group's name (see studio.core.broadcast)
 
     def owns(self, user, pk: int) -> bool:
         return self.model.objects.for_user(user).filter(pk=pk).exists()
@@ -42,18 +45,20 @@ class OwnedObjectConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         self.pk = int(self.scope["url_route"]["kwargs"]["pk"])
         if not await database_sync_to_async(self.owns)(user, self.pk):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
             return
         bind_server_loop()
         self.group = self.group_for(self.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.follow_session()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_session()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

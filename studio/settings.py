@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -130,12 +132,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_htmx",
     "channels",
+    "axes",
     "studio",
     "conversations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,7 +148,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy: everything from our own origin, nothing inline (no <script> or <style> blocks, no
+# style or on* attributes: templates load static files, scripts style through the CSSOM), images also from
+# data: and blob: URLs (the mask editor's canvas), no frames of us anywhere. 'self' in connect-src covers the
+# page's own ws:/wss: origin (CSP level 3, as Chromium, Firefox and Safari do).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 ROOT_URLCONF = "studio.urls"
 ASGI_APPLICATION = "studio.asgi.application"
@@ -205,6 +228,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): five failed logins for one username from one address lock that pair out
+# for 15 minutes; a success clears the count. Admins see and lift locks under "Axes" in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ATELIER_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATELIER_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -225,6 +261,18 @@ MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ATELIER_MAX_UPLOAD_BYTES = env_int("ATELIER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
+# The largest legitimate request: an edit's 16 input images and its mask, each at the upload limit, plus the
+# form's other fields (which Django bounds by DATA_UPLOAD_MAX_MEMORY_SIZE). Anything longer is refused with 413
+# before its body is read (studio.bodylimit, studio.daphne_guard).
+ATELIER_MAX_REQUEST_BYTES = env_int(
+    "ATELIER_MAX_REQUEST_BYTES",
+    17 * ATELIER_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE,
+    minimum=64 * 1024,
+)
+# Uploads (bodies over FILE_UPLOAD_MAX_MEMORY_SIZE) handled at once; the others wait, their bodies on disk.
+ATELIER_UPLOAD_CONCURRENCY = env_int("ATELIER_UPLOAD_CONCURRENCY", 4, minimum=1, maximum=256)
+# What a visitor who is not signed in may send: the login form, with room to spare. No uploads at all.
+ATELIER_ANONYMOUS_MAX_BODY_BYTES = env_int("ATELIER_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024, minimum=4096)
 
 # OpenAI. With no key, Atelier talks to its own emulator (make run starts it) through the same SDK code.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
@@ -266,5 +314,7 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts (WARNING) are what an admin needs to see.
+        "axes": {"level": "WARNING"},
     },
 }

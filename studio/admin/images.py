@@ -55,4 +55,4 @@ class ImageAssetAdmin(admin.ModelAdmin):
     @admin.display(description="Image")
     def preview(self, image: ImageAsset) -> str:
         url = reverse("admin:studio_imageasset_thumb", args=[image.pk])
-        return format_html('<img src="{}" alt="" style="height:56px;border-radius:6px" loading="lazy">', url)
+        return format_html('<img src="{}" alt="" class="admin-thumb" loading="lazy">', url)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, StreamingHttpResponse
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldError, PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path, reverse
 
 from studio.admin import figures
@@ -99,7 +100,11 @@ class UsageRecordAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         fields = [field for field, _ in figures.CSV_COLUMNS]
-        rows = self.filtered_records(request).order_by("created_at", "pk").values_list(*fields)
+        try:
+            records = self.filtered_records(request)
+        except (IncorrectLookupParameters, FieldError, ValidationError):
+            return HttpResponseBadRequest("These filters are not valid for the usage list.")
+        rows = records.order_by("created_at", "pk").values_list(*fields)
         writer = csv.writer(_Echo())
 
         def lines():

@@ -18,6 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from studio.core import sizes
 
 MILLION = Decimal(1_000_000)
+CENT = Decimal("0.01")
+MILL = Decimal("0.001")
+SMALLEST = Decimal("0.0001")
 PARTIAL_IMAGE_TOKENS = 100
 
 
@@ -181,11 +184,22 @@ def cost(model: str, *, text: int, image: int = 0, cached: int = 0, output: int 
 
 
 def format_usd(amount: Decimal) -> str:
-    """ "$0.211" under a dollar (three places, as OpenAI's tables), "$12.40" above, "< $0.001" for crumbs."""
-    if amount == 0:
+    """Money as people read it, the same way everywhere, with more digits only where the figure needs them:
+    "$12.40" and "$1,234.50" from a dollar up; under a dollar the tenth of a cent OpenAI's price tables
+    quote ("$0.053", but "$0.01", never "$0.010"); under a cent up to four places ("$0.0005", so a partial
+    image does not read as free)."""
+    amount = Decimal(amount)
+    sign = "-" if amount < 0 else ""
+    size = abs(amount)
+    if size == 0:
         return "$0.00"
-    if amount < Decimal("0.001"):
-        return "< $0.001"
-    if amount < 1:
-        return f"${amount.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}"
-    return f"${amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    if size >= 1:
+        return f"{sign}${size.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+    places = SMALLEST if size < CENT else MILL
+    fine = size.quantize(places, rounding=ROUND_HALF_UP)
+    if fine == 0:
+        return "> -$0.0001" if sign else "< $0.0001"
+    text = f"{fine:f}".rstrip("0")
+    if len(text.split(".")[1]) < 2:
+        text = f"{fine:.2f}"
+    return f"{sign}${text}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET
 from studio.core import imaging, sizes
 from studio.core.storage import add_thumbnail
 from studio.models import ImageAsset
-
-DOWNLOAD_FORMATS = ("png", "jpeg", "webp")
+from studio.query_forms import DownloadQueryForm, SizeCheckQueryForm
 
 
 def _get_image(request: HttpRequest, pk: int) -> ImageAsset:
@@ -44,9 +43,10 @@ def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 def image_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The original in its own format, or converted to the format asked for (?format=png|jpeg|webp)."""
     image = _get_image(request, pk)
-    wanted = request.GET.get("format", image.format).lower().replace("jpg", "jpeg")
-    if wanted not in DOWNLOAD_FORMATS:
-        return HttpResponseBadRequest("Choose png, jpeg or webp.")
+    query = DownloadQueryForm(request.GET)
+    if not query.is_valid():
+        return query.bad_request()
+    wanted = query.cleaned_data["format"] or image.format
     name = f"atelier-{image.pk}.{'jpg' if wanted == 'jpeg' else wanted}"
     if wanted == image.format:
         return FileResponse(image.file.open("rb"), as_attachment=True, filename=name)
@@ -58,12 +58,11 @@ def image_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def size_check(request: HttpRequest) -> JsonResponse:
     """Live size validation for the forms: the same rules the server applies when a job is sent."""
-    model = request.GET.get("model") or sizes.DEFAULT_MODEL
-    size = request.GET.get("size", "")
-    if model not in sizes.offered_models():
-        return JsonResponse(
-            {"ok": False, "errors": [f"Unknown model {model!r}."], "nearest": None}, status=400
-        )
+    query = SizeCheckQueryForm(request.GET)
+    if not query.is_valid():
+        errors = [" ".join(messages) for messages in query.errors.values()]
+        return JsonResponse({"ok": False, "errors": errors, "nearest": None}, status=400)
+    model, size = query.cleaned_data["model"], query.cleaned_data["size"]
     check = sizes.check_size(model, size)
     nearest = None
     if not check.ok and check.width and check.height:

@@ -36,7 +36,7 @@ def test_a_job_past_the_budget_is_refused_saying_what_is_left_and_what_it_costs(
     budgets.reserve(new_job(alice), Decimal("0.40"))
     with pytest.raises(budgets.BudgetExceeded) as refusal:
         budgets.reserve(new_job(alice), Decimal("0.211"))
-    assert refusal.value.message.startswith("This would cost about $0.211, but only $0.100 of your $0.50")
+    assert refusal.value.message.startswith("This would cost about $0.211, but only $0.10 of your $0.50")
     assert refusal.value.remaining == Decimal("0.10")
 
 
