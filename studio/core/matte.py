@@ -4,23 +4,33 @@ gpt-image-2 cannot return a transparent background, so Atelier asks it for the s
 chosen away from the subject's colours (`choose_key_colour`, `key_prompt_suffix`) and keys that colour out
 (`cut_out`). The model never hits the key exactly and lights it unevenly, so the background is measured from
 the image: its colour from the borders (`estimate_key_colour`), then a smooth lighting field fitted to the
-background everywhere.
+background everywhere. Ask the model for PNG: JPEG and lossy WebP keep colour at half resolution, and
+fine strands lose theirs (bench/transparency.py measures both).
 
 How a pixel's alpha is found. Every pixel is read as C = alpha*F + (1-alpha)*K: the foreground colour F over
-the local background K, in the sRGB values a browser composites in. Distances in OKLab sort pixels into
-three sets:
-- background: closer to K than the background threshold (noise, JPEG ringing, lighting left over);
-- foreground: farther than the foreground threshold and without the key's signature (for green, green above
-  both red and blue), so an opaque subject stays opaque;
-- the rest (edges, hair, shadows, glass, spill), where alpha is solved from the model above: F comes from
-  the nearest foreground pixels, and alpha is bounded by what is physically possible (F inside the RGB
-  cube) and by the prior that the subject carries no more of the key's signature than its own colours do.
-`tightness` (0..1) raises both thresholds and lowers the signature a subject may have: tighter removes
-more, and every pixel's alpha can only go down as it rises.
+the local background K, in the sRGB values a browser composites in. Two thresholds sort pixels:
+- background: closer to K in OKLab than the background threshold (noise, JPEG ringing, light left over);
+- foreground: farther than the foreground threshold and with little of the key's signature (for green,
+  green above both red and blue), and not within two pixels of anything else, so an opaque subject stays
+  opaque and an anti-aliased edge is not mistaken for it;
+- the rest (edges, hair, shadows, glass) is solved from the model above. Alpha is bounded below by F
+  having to lie inside the RGB cube and above by F carrying no more of the key's signature than the
+  subject does; within the bounds it is the projection of C - K on F - K, F being the nearest foreground
+  colour, where C lies along that line, and the middle of the bounds where it does not (a shadow or a
+  tinted glass is not the colour of the subject next to it).
+`tightness` (0..1) raises both thresholds and lowers the signature a subject may carry: tighter removes
+more. The matte shrinks as it rises; a few edge pixels can move either way, as the subject colours they
+are solved against change.
 
-Edge pixels are then refined with a guided filter on luma (which JPEG keeps at full resolution while it
-halves colour), and de-spilled: their colour is unmixed from the key, F = (C - (1-alpha)K) / alpha, and its
-key signature cut back to the subject's own, so no green fringe is left on soft edges.
+Soft pixels are then de-spilled: their colour is unmixed from the key, F = (C - (1-alpha)K) / alpha, and its
+key signature cut back to the subject's own, so no key-coloured fringe is left on semi-transparent edges.
+From a 4:2:0 JPEG, edge alpha is also re-fitted to luma with a guided filter, luma being the only channel
+JPEG keeps at full resolution.
+
+Limits: a colour may be an opaque subject or a mixture of another colour with the key. A uniform
+semi-transparent region (a glass rim, a tinted film) whose mixture has little of the key's signature reads
+as opaque, and a subject colour with much of it (mint or lime on green) reads as partly transparent until
+tightness is lowered.
 """
 
 from __future__ import annotations
@@ -323,19 +333,30 @@ def _border_key(pixels: np.ndarray, start: np.ndarray | None = None) -> np.ndarr
             pixels[::2, -strip:].reshape(-1, 3),
         ]
     )
-    if start is None:
-        bins = (border >> 3).astype(np.int32)
-        index = bins[:, 0] * 1024 + bins[:, 1] * 32 + bins[:, 2]
-        commonest = np.bincount(index, minlength=32768).argmax()
-        start = (np.array([commonest // 1024, commonest // 32 % 32, commonest % 32]) * 8 + 4) / 255
-    centre = np.asarray(start, np.float32)
     border_lab = oklab.oklab_from_bytes(border)
+    if start is None:
+        # A flat subject on the border fills one histogram bin, a lit and noisy background several:
+        # of the commonest bins, take the one with the most border pixels near it.
+        bins = (border >> 3).astype(np.int32)
+        counts = np.bincount(bins[:, 0] * 1024 + bins[:, 1] * 32 + bins[:, 2], minlength=32768)
+        candidates = np.argsort(counts)[-8:]
+        centres = np.stack([candidates // 1024, candidates // 32 % 32, candidates % 32], axis=1) * 8 + 4
+        support = [
+            int((oklab.distance(border_lab, oklab.oklab_of_rgb(centre)) < _BORDER_RADIUS).sum())
+            for centre in centres
+        ]
+        start = centres[int(np.argmax(support))] / 255
+    centre = np.asarray(start, np.float32)
     for _ in range(4):
-        near = oklab.distance(border_lab, oklab.oklab_from_srgb(centre)) < 0.08
+        near = oklab.distance(border_lab, oklab.oklab_from_srgb(centre)) < _BORDER_RADIUS
         if near.sum() < 16:
             break
         centre = border[near].mean(axis=0).astype(np.float32) / 255
     return centre
+
+
+# How far (OKLab) the background's own colour wanders along the borders: light falloff, noise.
+_BORDER_RADIUS = 0.08
 
 
 def _background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
