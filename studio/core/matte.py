@@ -43,7 +43,8 @@ import numpy as np
 from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from studio.core import oklab
-from studio.core.matte_filters import guided_filter, push_pull_fill
+from studio.core.key_background import background_field, border_key
+from studio.core.matte_filters import guided_filter, push_pull_fill, shrink
 
 GREEN = (0, 255, 0)
 MAGENTA = (255, 0, 255)
@@ -110,7 +111,7 @@ def estimate_key_colour(image: Image.Image) -> tuple[int, int, int]:
     subject touching an edge or an uneven light does not pull it away.
     """
     pixels = np.asarray(image.convert("RGB"))
-    return tuple(int(round(v * 255)) for v in _border_key(pixels))
+    return tuple(int(round(v * 255)) for v in border_key(pixels))
 
 
 def cut_out(
@@ -173,8 +174,8 @@ def key_out(
     edge alpha is then re-fitted to the full-resolution luma.
     """
     colour = [pixels[..., c].astype(np.float32) / 255 for c in range(3)]
-    seed = _border_key(pixels, start=None if key is None else np.array(key, np.float32) / 255)
-    background, background_lab = _background_field(pixels, seed)
+    seed = border_key(pixels, start=None if key is None else np.array(key, np.float32) / 255)
+    background, background_lab = background_field(pixels, seed)
     dist = oklab.distance(oklab.oklab_from_bytes(pixels), background_lab)
     signature = _Signature(seed)
 
@@ -182,7 +183,7 @@ def key_out(
     sure_background = dist < background_threshold
     # Pixels within two of a non-foreground one may be anti-aliased mixtures that happen to look like a
     # subject colour (half red, half green reads as olive): they are solved like every edge pixel.
-    sure_foreground = _shrink(
+    sure_foreground = shrink(
         (dist > foreground_threshold) & (signature.saturation(colour) <= allowed_signature), radius=2
     )
     edge = ~(sure_background | sure_foreground)
@@ -317,125 +318,6 @@ def _unmix(colour, key, subject, alpha, trust, signature: _Signature) -> list[np
     mixed = [steady * u + (1 - steady) * s for u, s in zip(unmixed, subject, strict=True)]
     ceiling = trust * np.maximum(signature.of(subject), 0)
     return [np.clip(plane, 0, 1) for plane in signature.limit(mixed, ceiling)]
-
-
-def _border_key(pixels: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
-    """The background colour (0..1 floats) from a strip around the image: the commonest colour, or the
-    given `start`, refined by a mean shift in OKLab."""
-    height, width = pixels.shape[:2]
-    strip = max(2, min(height, width) // 100)
-    # Every other pixel of the strip is plenty for a mean and keeps this quick on large images.
-    border = np.concatenate(
-        [
-            pixels[:strip, ::2].reshape(-1, 3),
-            pixels[-strip:, ::2].reshape(-1, 3),
-            pixels[::2, :strip].reshape(-1, 3),
-            pixels[::2, -strip:].reshape(-1, 3),
-        ]
-    )
-    border_lab = oklab.oklab_from_bytes(border)
-    if start is None:
-        # A flat subject on the border fills one histogram bin, a lit and noisy background several:
-        # of the commonest bins, take the one with the most border pixels near it.
-        bins = (border >> 3).astype(np.int32)
-        counts = np.bincount(bins[:, 0] * 1024 + bins[:, 1] * 32 + bins[:, 2], minlength=32768)
-        candidates = np.argsort(counts)[-8:]
-        centres = np.stack([candidates // 1024, candidates // 32 % 32, candidates % 32], axis=1) * 8 + 4
-        support = [
-            int((oklab.distance(border_lab, oklab.oklab_of_rgb(centre)) < _BORDER_RADIUS).sum())
-            for centre in centres
-        ]
-        start = centres[int(np.argmax(support))] / 255
-    centre = np.asarray(start, np.float32)
-    for _ in range(4):
-        near = oklab.distance(border_lab, oklab.oklab_from_srgb(centre)) < _BORDER_RADIUS
-        if near.sum() < 16:
-            break
-        centre = border[near].mean(axis=0).astype(np.float32) / 255
-    return centre
-
-
-# How far (OKLab) the background's own colour wanders along the borders: light falloff, noise.
-_BORDER_RADIUS = 0.08
-
-
-def _background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The background's colour at every pixel, as three sRGB planes and an OKLab image.
-
-    A cubic polynomial in x and y is fitted to a thumbnail's background pixels, then the outliers (subject,
-    edges) dropped and the fit repeated: uneven light is smooth, a subject is not.
-    """
-    height, width = pixels.shape[:2]
-    factor = max(1, max(height, width) // 96)
-    small = np.asarray(Image.fromarray(pixels).reduce(factor), np.float32) / 255
-    small_h, small_w = small.shape[:2]
-    ys, xs = np.mgrid[0:small_h, 0:small_w]
-    u = ((xs + 0.5) * factor / width * 2 - 1).ravel()
-    v = ((ys + 0.5) * factor / height * 2 - 1).ravel()
-    terms = _cubic_terms(u, v)
-    samples = small.reshape(-1, 3)
-    samples_lab = oklab.oklab_from_srgb(samples)
-
-    near_seed = oklab.distance(samples_lab, oklab.oklab_from_srgb(seed)) < 0.1
-    # Thumbnail pixels next to the subject are part subject: drop a ring around everything that is not near.
-    near_seed = _erode(near_seed.reshape(small_h, small_w)).ravel()
-    chosen = near_seed
-    fitted_coefficients = None
-    for _ in range(3):
-        if chosen.sum() < 24:
-            break
-        fitted_coefficients, *_ = np.linalg.lstsq(terms[chosen], samples[chosen], rcond=None)
-        residual = oklab.distance(samples_lab, oklab.oklab_from_srgb(terms @ fitted_coefficients))
-        spread = 1.4826 * np.median(residual[chosen])
-        chosen = near_seed & (residual < max(3 * spread, 0.015))
-
-    grid = 64
-    gu, gv = np.meshgrid((np.arange(grid) + 0.5) / grid * 2 - 1, (np.arange(grid) + 0.5) / grid * 2 - 1)
-    if fitted_coefficients is None:
-        field = np.broadcast_to(seed, (grid * grid, 3))
-    else:
-        field = np.clip(_cubic_terms(gu.ravel(), gv.ravel()) @ fitted_coefficients, 0, 1)
-    field = field.reshape(grid, grid, 3).astype(np.float32)
-    field_lab = oklab.oklab_from_srgb(field)
-    planes = [_stretch(field[..., c], width, height) for c in range(3)]
-    lab = np.stack([_stretch(field_lab[..., c], width, height) for c in range(3)], axis=-1)
-    return planes, lab
-
-
-def _cubic_terms(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v, u**3, u * u * v, u * v * v, v**3], axis=1)
-
-
-def _stretch(plane: np.ndarray, width: int, height: int) -> np.ndarray:
-    """A small float plane resized to the image, bilinear (Pillow does this in C)."""
-    return np.asarray(
-        Image.fromarray(np.ascontiguousarray(plane), "F").resize((width, height), Image.BILINEAR)
-    )
-
-
-def _shrink(mask: np.ndarray, radius: int) -> np.ndarray:
-    """The mask less every pixel within `radius` (a square) of an unset one, the outside counted as set.
-    Row then column shifts: Pillow's MinFilter does the same ten times slower."""
-    out = mask.copy()
-    for shift in range(1, radius + 1):
-        out[:-shift] &= mask[shift:]
-        out[shift:] &= mask[:-shift]
-    rows = out.copy()
-    for shift in range(1, radius + 1):
-        out[:, :-shift] &= rows[:, shift:]
-        out[:, shift:] &= rows[:, :-shift]
-    return out
-
-
-def _erode(mask: np.ndarray) -> np.ndarray:
-    """A 3x3 erosion of a boolean image, the outside counted as set."""
-    padded = np.pad(mask, 1, constant_values=True)
-    height, width = mask.shape
-    out = mask.copy()
-    for dy in range(3):
-        for dx in range(3):
-            out &= padded[dy : dy + height, dx : dx + width]
-    return out
 
 
 def _checked_rgb(colour) -> tuple[int, int, int]:

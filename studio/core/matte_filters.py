@@ -1,4 +1,5 @@
-"""Whole-image filters the matte is built from, in numpy: a box mean, a guided filter and a push-pull fill.
+"""Whole-image filters the matte is built from, in numpy: a box mean, a guided filter, a push-pull fill
+and an erosion.
 
 Each works on 2-D float32 planes and costs a few passes over the image whatever its radius, which is what
 keeps a 2048x2048 cut-out near a second.
@@ -80,3 +81,17 @@ def push_pull_fill(planes: list[np.ndarray], weight: np.ndarray, at: np.ndarray)
     ys, xs = np.nonzero(at)
     known = confidence[ys, xs]
     return [known * m[ys, xs] + (1 - known) * f[ys // 2, xs // 2] for m, f in zip(means, filled, strict=True)]
+
+
+def shrink(mask: np.ndarray, radius: int) -> np.ndarray:
+    """The mask less every pixel within `radius` (a square) of an unset one, the outside counted as set.
+    Row then column shifts: Pillow's MinFilter does the same ten times slower."""
+    out = mask.copy()
+    for shift in range(1, radius + 1):
+        out[:-shift] &= mask[shift:]
+        out[shift:] &= mask[:-shift]
+    rows = out.copy()
+    for shift in range(1, radius + 1):
+        out[:, :-shift] &= rows[:, shift:]
+        out[:, shift:] &= rows[:, :-shift]
+    return out
