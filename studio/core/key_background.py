@@ -9,6 +9,9 @@ from PIL import Image
 from studio.core import oklab
 from studio.core.matte_filters import shrink
 
+# How far (OKLab) the background's own colour wanders along the borders: light falloff, noise.
+_BORDER_RADIUS = 0.08
+
 
 def border_key(pixels: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """The background colour (0..1 floats) from a strip around the image: the commonest colour, or the
@@ -44,10 +47,6 @@ def border_key(pixels: np.ndarray, start: np.ndarray | None = None) -> np.ndarra
             break
         centre = border[near].mean(axis=0).astype(np.float32) / 255
     return centre
-
-
-# How far (OKLab) the background's own colour wanders along the borders: light falloff, noise.
-_BORDER_RADIUS = 0.08
 
 
 def background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

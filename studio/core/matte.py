@@ -56,6 +56,8 @@ READABLE_FORMATS = ("PNG", "JPEG", "WEBP")
 OUTPUT_FORMATS = ("png", "webp")
 # Twice gpt-image-2's largest output, as for uploads: room for big images, none for decompression bombs.
 MAX_PIXELS = 2 * 8_294_400
+# Differences in the chroma plane this small do not make one key easier to take out than another.
+_KEY_MARGIN = 0.03
 
 
 class MatteError(ValueError):
@@ -85,10 +87,6 @@ def choose_key_colour(prompt_palette: list[tuple[int, int, int]] | None = None) 
     margins = {key: margin(key) for key in KEY_CANDIDATES}
     best = max(margins.values())
     return next(key for key in KEY_CANDIDATES if margins[key] >= best - _KEY_MARGIN)
-
-
-# Differences in the chroma plane this small do not make one key easier to take out than another.
-_KEY_MARGIN = 0.03
 
 
 def key_prompt_suffix(key: tuple[int, int, int]) -> str:
@@ -131,8 +129,8 @@ def cut_out(
     out_format = out_format.lower()
     if out_format not in OUTPUT_FORMATS:
         raise MatteError(f"A cut-out needs transparency: save it as PNG or WebP, not {out_format!r}.")
-    if not 0 <= tightness <= 1:
-        raise MatteError(f"Tightness must be between 0 and 1, not {tightness}.")
+    if isinstance(tightness, bool) or not isinstance(tightness, int | float) or not 0 <= tightness <= 1:
+        raise MatteError(f"Tightness must be a number between 0 and 1, not {tightness!r}.")
     if key is not None:
         key = _checked_rgb(key)
     image, chroma_subsampled = _decode(image_bytes)
@@ -149,6 +147,8 @@ def cut_out(
 def checkerboard_preview(rgba_bytes: bytes, max_side: int = 1024) -> bytes:
     """A PNG of the image over a grey checkerboard, no side longer than `max_side`, for showing a cut-out
     where a page background would hide its transparency."""
+    if max_side < 16:
+        raise MatteError(f"A preview needs at least 16 pixels a side, not {max_side}.")
     image = _decode(rgba_bytes)[0].convert("RGBA")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     cell = max(8, max(image.size) // 64)

@@ -203,7 +203,7 @@ def test_it_refuses_formats_it_does_not_read_or_cannot_write(composite):
     *_, data = composite
     with pytest.raises(MatteError, match="PNG or WebP"):
         cut_out(data, out_format="jpeg")
-    with pytest.raises(MatteError, match="between 0 and 1"):
+    with pytest.raises(MatteError, match="number between 0 and 1"):
         cut_out(data, tightness=1.5)
     with pytest.raises(MatteError, match="three numbers"):
         cut_out(data, key=(0, 300, 0))
