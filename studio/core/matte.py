@@ -224,6 +224,10 @@ def key_out(
 def _thresholds(tightness: float) -> tuple[float, float, float]:
     """OKLab distances below which a pixel is background and above which it may be foreground, and the key
     saturation (see `_Signature`) a foreground colour may have."""
+    # Tuned on bench/transparency.py. At the default 0.5: background below 0.028, a little over what noise
+    # and JPEG leave on a lit key; foreground beyond 0.11, so a yellow-green (0.135 from pure green)
+    # still counts; a signature up to 0.3, which takes in yellow-greens and olives (0.2-0.25) but not
+    # the key half mixed with white or grey (0.5 and more).
     background = 0.008 + 0.04 * tightness
     foreground = 0.06 + 0.1 * tightness
     allowed_signature = 0.5 - 0.4 * tightness
@@ -259,9 +263,11 @@ class _Signature:
         return [plane - excess if c in self.strong else plane for c, plane in enumerate(planes)]
 
 
+# Channel differences this small (in 0..1) are noise, not evidence of alpha.
 _NOISE = 4 / 255
 # F is trusted when the pixel lies along the line from K towards it: beyond this cosine of the angle.
 _ALIGNED = 0.9
+# Room above the subject's own key signature in the upper bound, for noise in either colour.
 _SIGNATURE_SLACK = 0.05
 
 
@@ -279,8 +285,7 @@ def _solve_alpha(colour, key, subject, signature: _Signature) -> tuple[np.ndarra
     cosine = dot / np.sqrt(np.maximum(sum(s * s for s in seen) * length, 1e-12))
     trust = np.clip((cosine - _ALIGNED) / (1 - _ALIGNED), 0, 1) * (length > 0.01)
 
-    # Lower bound: the smallest alpha whose unmixed F stays inside the RGB cube. The few levels of noise
-    # every image has are not taken as evidence of alpha.
+    # Lower bound: the smallest alpha whose unmixed F stays inside the RGB cube.
     lowest = np.zeros_like(colour[0])
     for s, k in zip(seen, key, strict=True):
         room = np.where(s > 0, 1 - k, k)
