@@ -49,8 +49,8 @@ def border_key(pixels: np.ndarray, start: np.ndarray | None = None) -> np.ndarra
     return centre
 
 
-def background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The background's colour at every pixel, as three sRGB planes and an OKLab image.
+def background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The background's colour at every pixel, as three sRGB planes and three OKLab planes.
 
     A cubic polynomial in x and y is fitted to a thumbnail's background pixels, then the outliers (subject,
     edges) dropped and the fit repeated: uneven light is smooth, a subject is not.
@@ -88,7 +88,7 @@ def background_field(pixels: np.ndarray, seed: np.ndarray) -> tuple[list[np.ndar
     field = field.reshape(grid, grid, 3).astype(np.float32)
     field_lab = oklab.oklab_from_srgb(field)
     planes = [_stretch(field[..., c], width, height) for c in range(3)]
-    lab = np.stack([_stretch(field_lab[..., c], width, height) for c in range(3)], axis=-1)
+    lab = [_stretch(field_lab[..., c], width, height) for c in range(3)]
     return planes, lab
 
 

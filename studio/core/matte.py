@@ -176,7 +176,10 @@ def key_out(
     colour = [pixels[..., c].astype(np.float32) / 255 for c in range(3)]
     seed = border_key(pixels, start=None if key is None else np.array(key, np.float32) / 255)
     background, background_lab = background_field(pixels, seed)
-    dist = oklab.distance(oklab.oklab_from_bytes(pixels), background_lab)
+    dist = np.sqrt(
+        sum((p - q) ** 2 for p, q in zip(oklab.oklab_planes_from_bytes(pixels), background_lab, strict=True))
+    )
+    del background_lab  # a 4K image's planes are 33 MB each: let them go as soon as they are used
     signature = _Signature(seed)
 
     background_threshold, foreground_threshold, allowed_signature = _thresholds(tightness)

@@ -53,21 +53,21 @@ def _halve(plane: np.ndarray) -> np.ndarray:
 
 def push_pull_fill(planes: list[np.ndarray], weight: np.ndarray, at: np.ndarray) -> list[np.ndarray]:
     """Values for the pixels of the boolean mask `at` (as 1-D arrays, in `plane[at]` order), smoothly
-    filled in from the pixels where `weight` > 0 (Gortler et al.'s push-pull): known pixels keep their
-    value, gaps take the weighted mean of ever coarser neighbourhoods, so a gap pixel gets the colour of
-    the nearest known pixels whatever the distance. The full-size level is only worked out at `at`."""
+    filled in from the pixels where `weight` (0 or 1) is 1, by Gortler et al.'s push-pull: known pixels
+    keep their value, gaps take the weighted mean of ever coarser neighbourhoods, so a gap pixel gets the
+    colour of the nearest known pixels whatever the distance. The full-size level is only worked out at
+    `at`."""
     if not weight.any():
         return [np.zeros(int(at.sum()), np.float32) for _ in planes]
-    levels = []
-    values = [plane * weight for plane in planes]
-    confidence = weight.astype(np.float32)
-    while True:
+    # The full-size level is the input itself (weights of 0 or 1 need no normalising): no copies of it.
+    levels = [(planes, weight)]
+    values = [_halve(plane * weight) for plane in planes]
+    confidence = _halve(weight)
+    while max(levels[-1][1].shape) > 1:
         safe = np.maximum(confidence, 1e-12)
         means = [value / safe for value in values]
         confidence = np.minimum(confidence, 1.0)
         levels.append((means, confidence))
-        if max(confidence.shape) == 1:
-            break
         values = [_halve(mean * confidence) for mean in means]
         confidence = _halve(confidence)
     filled, _ = levels[-1]

@@ -51,11 +51,16 @@ def oklab_from_linear(linear: np.ndarray) -> np.ndarray:
     return np.stack(_mix([np.cbrt(plane) for plane in lms], _LMS_TO_LAB), axis=-1)
 
 
-def oklab_from_bytes(pixels: np.ndarray) -> np.ndarray:
-    """(..., 3) uint8 sRGB to (..., 3) float32 OKLab."""
+def oklab_planes_from_bytes(pixels: np.ndarray) -> list[np.ndarray]:
+    """(..., 3) uint8 sRGB to the three float32 OKLab planes L, a, b (no stacked copy: big images)."""
     pixels = np.asarray(pixels, dtype=np.uint8)
     lms = _mix([_LINEAR_OF_BYTE[pixels[..., c]] for c in range(3)], _RGB_TO_LMS)
-    return np.stack(_mix([np.cbrt(plane) for plane in lms], _LMS_TO_LAB), axis=-1)
+    return _mix([np.cbrt(plane) for plane in lms], _LMS_TO_LAB)
+
+
+def oklab_from_bytes(pixels: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 sRGB to (..., 3) float32 OKLab."""
+    return np.stack(oklab_planes_from_bytes(pixels), axis=-1)
 
 
 def oklab_from_srgb(encoded: np.ndarray) -> np.ndarray:
