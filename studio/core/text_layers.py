@@ -162,7 +162,9 @@ class PlacedLine(NamedTuple):
 
 
 def layout(layer: TextLayer) -> list[PlacedLine]:
-    """Where each line of the layer goes: wrapped to the box width, aligned, stacked from the top."""
+    """Where each line of the layer goes: wrapped to the box width, aligned, stacked in the box. x is the
+    left end of the line's advance (its first glyph's ink starts that glyph's side bearing to the right),
+    y the top of its line box."""
     font = load_font(layer.font, layer.weight, layer.size)
     measure = Measure(font, layer.letter_spacing * layer.size)
     lines = wrap(layer.text, measure, layer.width)
@@ -347,10 +349,12 @@ def _encode(canvas: Image.Image, out_format: str, quality: int | None, has_alpha
         flat.convert("RGB").save(out, "JPEG", quality=quality or 92)
     else:
         image = canvas if has_alpha else canvas.convert("RGB")
+        # Levels chosen for speed at 2048x2048 and up: PNG level 3 is within a few percent of the default
+        # 6's size at a quarter of its time; lossless WebP's method 3 likewise against its default 4.
         if out_format == "png":
-            image.save(out, "PNG")
+            image.save(out, "PNG", compress_level=3)
         elif quality is None:
-            image.save(out, "WEBP", lossless=True)
+            image.save(out, "WEBP", lossless=True, method=3)
         else:
             image.save(out, "WEBP", quality=quality)
     return out.getvalue()
