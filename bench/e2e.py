@@ -1,0 +1,166 @@
+"""End to end, as a team meets it: N people each send a conversation turn at once through the real page path
+(an HTTP post to Daphne, the partials and the final over the conversation's websocket), against the
+emulator; and, in the same run, N direct SDK calls on the same emulator. Atelier runs at its default
+settings. Prints, for N in 1, 20 and 100, the ratio of generation time and of time to first partial.
+
+    DEBUG=1 .venv/bin/python bench/e2e.py            (BENCH_E2E_SIZES=1,20 for a quicker run)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx2  # noqa: E402  (the openai SDK's HTTP client)
+import websockets  # noqa: E402
+from openai import AsyncOpenAI  # noqa: E402
+
+from tests.support.daphne import start_atelier  # noqa: E402
+from tests.support.emulator import start_emulator  # noqa: E402
+
+STEP_SECONDS = float(os.environ.get("BENCH_E2E_STEP", "0.5"))  # the emulator's seconds per streamed step
+SIZES = [int(n) for n in os.environ.get("BENCH_E2E_SIZES", "1,20,100").split(",")]
+PASSWORD = "bench-password-123"
+TOOL = {
+    "model": "gpt-image-2",
+    "size": "1024x1024",
+    "quality": "low",
+    "output_format": "png",
+    "partial_images": 2,
+}
+FORM = {"quality": "low", "size": "1024x1024", "model": "gpt-image-2", "output_format": "png"}
+FORM |= {"moderation": "auto", "partial_images": "2"}
+
+
+def make_people(server, count: int) -> list[tuple[str, int]]:
+    """`count` users, each with an empty conversation: [(username, conversation id)]."""
+    code = (
+        "import json; from django.contrib.auth.models import User; from conversations.models import Conversation\n"
+        f"out = []\nfor i in range({count}):\n"
+        f"    u, _ = User.objects.get_or_create(username=f'bench{{i}}')\n    u.set_password('{PASSWORD}'); u.save()\n"
+        "    c = Conversation.objects.create(owner=u, mainline_model='gpt-5.4')\n    out.append([u.username, c.pk])\n"
+        "print('PEOPLE=' + json.dumps(out))"
+    )
+    output = server.manage("shell", "-c", code)
+    return [tuple(person) for person in json.loads(output.split("PEOPLE=")[1].strip())]
+
+
+async def log_in(client: httpx2.AsyncClient, username: str) -> None:
+    page = await client.get("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    answer = await client.post(
+        "/accounts/login/", data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code in (302, 303), f"login failed for {username}: {answer.status_code}"
+
+
+async def one_person(base_url: str, username: str, conversation_id: int, start: asyncio.Event) -> tuple:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=300) as client:
+        await log_in(client, username)
+        page = await client.get(f"/c/{conversation_id}/")
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)[1]
+        cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        ws_url = base_url.replace("http", "ws") + f"/ws/conversations/{conversation_id}/"
+        headers = {"Origin": base_url, "Cookie": cookies}
+        async with websockets.connect(ws_url, additional_headers=headers, max_size=None) as socket:
+            await start.wait()
+            sent = time.perf_counter()
+            answer = await client.post(
+                f"/c/{conversation_id}/turns",
+                data={**FORM, "prompt": f"a harbour at dusk, {username}"},
+                headers={"HX-Request": "true", "X-CSRFToken": token},
+            )
+            assert answer.status_code == 200, answer.text[:300]
+            first_partial = None
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), timeout=300))
+                content = message.get("content", "")
+                if first_partial is None and "data-partial-index" in content:
+                    first_partial = time.perf_counter() - sent
+                if 'data-status="succeeded"' in content:
+                    return first_partial, time.perf_counter() - sent
+                if 'data-status="failed"' in content:
+                    raise RuntimeError(f"{username}'s turn failed")
+
+
+async def atelier_round(base_url: str, people: list[tuple[str, int]]) -> list[tuple]:
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(one_person(base_url, name, pk, start)) for name, pk in people]
+    await asyncio.sleep(2 + len(people) * 0.05)  # everyone logged in and listening
+    start.set()
+    return await asyncio.gather(*tasks)
+
+
+async def direct_round(emulator_url: str, count: int) -> list[tuple]:
+    client = AsyncOpenAI(base_url=emulator_url, api_key="bench")
+
+    async def one(i: int) -> tuple:
+        sent = time.perf_counter()
+        first = None
+        stream = await client.responses.create(
+            model="gpt-5.4",
+            input=f"a harbour at dusk, direct{i}",
+            tools=[{"type": "image_generation", **TOOL}],
+            tool_choice={"type": "image_generation"},
+            stream=True,
+        )
+        async for event in stream:
+            if first is None and event.type == "response.image_generation_call.partial_image":
+                first = time.perf_counter() - sent
+            if event.type == "response.completed":
+                return first, time.perf_counter() - sent
+        raise RuntimeError("the direct stream ended early")
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
+
+
+def mean(values) -> float:
+    return statistics.fmean(values)
+
+
+def main() -> None:
+    emulator = start_emulator(latency=STEP_SECONDS)
+    server = start_atelier(
+        Path(tempfile.mkdtemp(prefix="atelier-e2e-")), env={"OPENAI_BASE_URL": emulator.base_url}
+    )
+    people = make_people(server, max(SIZES) + 1)
+    figures = {}
+    try:
+        # Warm up both paths once (imports, templates, connections): a running server is warm.
+        asyncio.run(atelier_round(server.base_url, people[-1:]))
+        asyncio.run(direct_round(emulator.base_url, 1))
+        print(
+            f"{'people':>6} {'atelier gen s':>14} {'direct gen s':>13} {'gen ratio':>10} {'first partial ratio':>20}"
+        )
+        for size in SIZES:
+            atelier = asyncio.run(atelier_round(server.base_url, people[:size]))
+            direct = asyncio.run(direct_round(emulator.base_url, size))
+            gen = mean(t for _, t in atelier) / mean(t for _, t in direct)
+            first = mean(f for f, _ in atelier) / mean(f for f, _ in direct)
+            figures[size] = (gen, first)
+            print(
+                f"{size:>6} {mean(t for _, t in atelier):>14.2f} {mean(t for _, t in direct):>13.2f}"
+                f" {gen:>10.3f} {first:>20.3f}"
+            )
+    finally:
+        server.stop()
+        emulator.stop()
+    print(
+        " ".join(
+            f"gen_ratio_at_{n}={g:.3f} first_partial_ratio_at_{n}={f:.3f}" for n, (g, f) in figures.items()
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
