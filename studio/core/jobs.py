@@ -21,7 +21,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from studio.core import broadcast, budgets, cache, imaging, openai_client, pricing
+from studio.core import broadcast, budgets, cache, events, imaging, openai_client, pricing
 from studio.core.openai_client import (
     FinalImage,
     InputImage,
@@ -128,6 +128,7 @@ def cancel_job(job: GenerationJob) -> bool:
         )
         if cancelled:
             budgets.release(job)
+            events.job_finished.send(sender=GenerationJob, job_id=job.pk)
     if cancelled:
         job.refresh_from_db()
         notify(job)
@@ -410,12 +411,13 @@ def _succeed(job: GenerationJob) -> None:
         job.refresh_from_db()
         actual = sum((record.cost_usd for record in job.usage_records.all()), Decimal("0"))
         budgets.settle(job, actual)
+        events.job_finished.send(sender=GenerationJob, job_id=job.pk)
     notify(job)
 
 
 def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
     with one_writer_at_a_time(), transaction.atomic():
-        GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+        failed = GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
             status=Status.FAILED,
             stage="Failed",
             finished_at=timezone.now(),
@@ -427,4 +429,6 @@ def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
             upstream_request_id=exc.request_id[:80] or F("upstream_request_id"),
         )
         budgets.release(job)
+        if failed:
+            events.job_finished.send(sender=GenerationJob, job_id=job.pk)
     notify(job)
