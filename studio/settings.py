@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_htmx",
     "channels",
+    "ninja",
     "studio",
     "conversations",
 ]
@@ -217,6 +218,11 @@ ATELIER_OPENAI_MAX_RETRIES = env_int("ATELIER_OPENAI_MAX_RETRIES", 2, minimum=0,
 ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 4, minimum=1, maximum=64)
 ATELIER_EMBEDDED_RUNNER = env_bool("ATELIER_EMBEDDED_RUNNER", True)
 ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4")
+
+# The API (/api/v1/): requests per minute per key (counted in the default cache: one per process unless a
+# shared cache is configured), and whether webhooks may go to loopback and private addresses (development).
+ATELIER_API_RATE_LIMIT = env_int("ATELIER_API_RATE_LIMIT", 120, minimum=1)
+ATELIER_WEBHOOK_ALLOW_PRIVATE = env_bool("ATELIER_WEBHOOK_ALLOW_PRIVATE", False)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
