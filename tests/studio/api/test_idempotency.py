@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.db import close_old_connections
+from django.test import Client
 
 from studio.models import GenerationJob, IdempotencyRecord
 from tests.studio.api.conftest import error_of
@@ -60,3 +64,23 @@ def test_a_key_too_long_is_refused(api):
     response = api.post("/api/v1/jobs", BODY, headers={"Idempotency-Key": "k" * 256})
     assert response.status_code == 422
     assert error_of(response)["param"] == "Idempotency-Key"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_racing_with_one_key_make_one_job(alice_key, emulator):
+    def send(_):
+        try:
+            return Client().post(
+                "/api/v1/jobs",
+                json.dumps(BODY),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {alice_key}", "Idempotency-Key": "race"},
+            )
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send, range(4)))
+    assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 202]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert GenerationJob.objects.count() == 1
