@@ -28,6 +28,9 @@ from django.contrib import auth
 from django.http.cookie import parse_cookie
 from django.shortcuts import resolve_url
 
+from studio.core import api_keys
+from studio.core.api_keys import PREFIX as API_KEY_PREFIX
+
 MB = 1024 * 1024
 
 
@@ -101,11 +104,27 @@ def _session_is_signed_in(key: str) -> bool:
     return auth.get_user(SimpleNamespace(session=store)).is_authenticated
 
 
+def bearer_key(authorization: bytes | str | None) -> str | None:
+    """The API key of an `Authorization: Bearer atl_...` header, if it has one."""
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("latin-1")
+    scheme, _, key = (authorization or "").partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key.startswith(API_KEY_PREFIX) else None
+
+
+def _key_is_live(raw: str) -> bool:
+    key = api_keys.find_key(raw)
+    return key is not None and not key.is_revoked and key.owner.is_active
+
+
 async def is_signed_in(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A live session of an active user, or a live API key (scripts send no cookie)."""
     key = session_key(header(headers, b"cookie"))
-    if key is None:
-        return False
-    return await database_sync_to_async(_session_is_signed_in)(key)
+    if key is not None and await database_sync_to_async(_session_is_signed_in)(key):
+        return True
+    api_key = bearer_key(header(headers, b"authorization"))
+    return api_key is not None and await database_sync_to_async(_key_is_live)(api_key)
 
 
 async def send_refusal(send, refusal: Refusal) -> None:

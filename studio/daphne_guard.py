@@ -78,7 +78,8 @@ class BoundedWebRequest(http_protocol.WebRequest):
 
     def gotLength(self, length: int | None) -> None:
         session = self.received_cookies.get(settings.SESSION_COOKIE_NAME.encode())
-        self._anonymous = not session
+        # A session cookie or an API key may sign the request in; RequestBodyLimit checks which is real.
+        self._anonymous = not session and not bodylimit.bearer_key(self.getHeader(b"authorization"))
         limit = settings.ATELIER_MAX_REQUEST_BYTES
         if length is not None and length > limit:
             self._refuse(bodylimit.too_large(limit))

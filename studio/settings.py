@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "axes",
+    "ninja",
     "studio",
     "conversations",
 ]
@@ -292,6 +293,11 @@ ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 100, minimum=1, max
 # Requests and images per minute per model, e.g. {"gpt-image-2": {"rpm": 50, "ipm": 50}, "*": {...}}.
 ATELIER_RATE_LIMITS = env_json("ATELIER_RATE_LIMITS", {}, of=dict)
 ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4")
+
+# The API (/api/v1/): requests per minute per key (counted in the default cache: one per process unless a
+# shared cache is configured), and whether webhooks may go to loopback and private addresses (development).
+ATELIER_API_RATE_LIMIT = env_int("ATELIER_API_RATE_LIMIT", 120, minimum=1)
+ATELIER_WEBHOOK_ALLOW_PRIVATE = env_bool("ATELIER_WEBHOOK_ALLOW_PRIVATE", False)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from conversations import views as conversation_views
-from studio.views import editor, gallery, health, images, studio
+from studio import api
+from studio.views import api_keys, editor, gallery, health, images, studio
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -26,6 +27,12 @@ urlpatterns = [
     path("images/<int:pk>/download", images.image_download, name="image_download"),
     path("sizes/check", images.size_check, name="size_check"),
     path("healthz", health.healthz, name="healthz"),
+    path("api/v1/", api.urls()),
+    path("api/keys/", api_keys.api_page, name="api_keys"),
+    path("api/keys/new", api_keys.create_key, name="api_key_create"),
+    path("api/keys/<int:pk>/revoke", api_keys.revoke_key, name="api_key_revoke"),
+    path("api/webhooks/new", api_keys.create_webhook, name="api_webhook_create"),
+    path("api/webhooks/<int:pk>/delete", api_keys.delete_webhook, name="api_webhook_delete"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

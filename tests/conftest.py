@@ -86,3 +86,12 @@ def emulator_fault(settings):
         settings.ATELIER_OPENAI_EXTRA_HEADERS = {"X-Emulator-Fault": fault} if fault else {}
 
     return arm
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_sender_left_running():
+    """A test that ran the embedded runner may have started the webhook sender thread: stop it after."""
+    yield
+    from studio.core.webhook_delivery import stop_embedded_sender
+
+    stop_embedded_sender()

@@ -1,4 +1,4 @@
-"""Every page but login and health needs a login."""
+"""Every page but login and health needs a login; the API (keys, not sessions) answers 401 instead."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.urls import get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/healthz"}
+PUBLIC = {"/accounts/login/", "/healthz", "/api/v1/", "/api/v1/docs", "/api/v1/openapi.json"}
+API = "/api/v1/"
 
 
 def concrete_paths() -> list[str]:
@@ -37,12 +38,23 @@ def test_the_url_list_is_not_empty():
     assert "/" in concrete_paths()
 
 
-@pytest.mark.parametrize("path", [p for p in concrete_paths() if p not in PUBLIC | {"/accounts/logout/"}])
+PAGES = [p for p in concrete_paths() if p not in PUBLIC | {"/accounts/logout/"} and not p.startswith(API)]
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_an_anonymous_user_is_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code in (302, 405)
     if response.status_code == 302:
         assert response.headers["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("path", [p for p in concrete_paths() if p.startswith(API) and p not in PUBLIC])
+def test_an_anonymous_api_request_is_a_401(client, path):
+    response = client.get(path)
+    assert response.status_code in (401, 405)
+    if response.status_code == 401:
+        assert response.json()["error"]["code"] == "missing_api_key"
 
 
 def test_the_login_page_is_public(client):

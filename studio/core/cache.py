@@ -8,6 +8,7 @@ import json
 
 from django.utils import timezone
 
+from studio.core import events
 from studio.core.requests import ImageRequest, to_json
 from studio.models import GenerationJob, ImageAsset
 
@@ -63,4 +64,5 @@ def reuse(source: GenerationJob, **fields) -> GenerationJob:
         )
         for image in source.images.filter(kind=ImageAsset.Kind.FINAL).order_by("output_index")
     )
+    events.job_finished.send(sender=GenerationJob, job_id=job.pk)  # inside queue_job's transaction
     return job

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from studio.core import broadcast, budgets, cache, pricing
+from studio.core import broadcast, budgets, cache, events, pricing
 from studio.core.requests import ImageRequest, JobRequest, TurnRequest, from_json, to_json
 from studio.core.storage import delete_assets
 from studio.models import GenerationJob, ImageAsset
@@ -164,6 +164,7 @@ def cancel_job(job: GenerationJob) -> bool:
         if cancelled:
             budgets.release(job)
             transaction.on_commit(lambda: job_cancelled.send(sender=GenerationJob, job_id=job.pk))
+            events.job_finished.send(sender=GenerationJob, job_id=job.pk)
     if cancelled:
         job.refresh_from_db()
         notify_now(job)

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.core import broadcast, budgets, imaging, openai_client
+from studio.core import broadcast, budgets, events, imaging, openai_client
 from studio.core.errors import ModelServiceError
 from studio.core.jobs import conversation_of, notify, owned_images
 from studio.core.openai_client import (
@@ -340,11 +340,12 @@ def _succeed(job: GenerationJob) -> None:
         job.refresh_from_db()
         actual = sum((record.cost_usd for record in job.usage_records.all()), Decimal("0"))
         budgets.settle(job, actual)
+        events.job_finished.send(sender=GenerationJob, job_id=job.pk)
 
 
 def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
     with one_writer_at_a_time(), transaction.atomic():
-        GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+        failed = GenerationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
             status=Status.FAILED,
             stage="Failed",
             finished_at=timezone.now(),
@@ -358,4 +359,6 @@ def _fail(job: GenerationJob, exc: ModelServiceError) -> None:
             lease_expires_at=None,
         )
         budgets.release(job)
+        if failed:  # a job stopped meanwhile has had its event already
+            events.job_finished.send(sender=GenerationJob, job_id=job.pk)
         job.refresh_from_db()

@@ -30,7 +30,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from studio.core import budgets, jobs, running
+from studio.core import budgets, events, jobs, running
 from studio.core.ratelimits import RateLimits
 from studio.core.requests import from_json
 from studio.models import GenerationJob
@@ -94,6 +94,7 @@ def fail_worn_out_jobs() -> int:
             )
             if updated:
                 budgets.release(job)
+                events.job_finished.send(sender=GenerationJob, job_id=job.pk)
                 failed += 1
                 transaction.on_commit(lambda job=job: jobs.notify_now(job))
     return failed

@@ -1,8 +1,20 @@
-"""Studio's models: the jobs sent to the model service, the images they made, and what they cost."""
+"""Studio's models: the jobs sent to the model service, the images they made, and what they cost; the API's
+keys, idempotency records and webhooks."""
 
+from studio.models.api import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from studio.models.budgets import Budget, BudgetReservation
 from studio.models.images import ImageAsset
 from studio.models.jobs import GenerationJob
 from studio.models.usage import UsageRecord
 
-__all__ = ["Budget", "BudgetReservation", "GenerationJob", "ImageAsset", "UsageRecord"]
+__all__ = [
+    "ApiKey",
+    "Budget",
+    "BudgetReservation",
+    "GenerationJob",
+    "IdempotencyRecord",
+    "ImageAsset",
+    "UsageRecord",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -218,3 +218,44 @@ def test_a_refused_multipart_body_is_not_parsed_into_the_servers_memory(atelier)
         )
         assert answer.status == 401
     assert rss_mb(atelier.pid) - before < 8
+
+
+def test_a_made_up_api_key_does_not_let_an_upload_through(atelier):
+    content_type, body = studio_form("x" * 32, png_bytes())
+    answer = rawhttp.request(
+        atelier.port,
+        "POST",
+        "/api/v1/uploads",
+        {
+            "Content-Type": content_type,
+            "Content-Length": str(len(body)),
+            "Authorization": "Bearer atl_made-up-by-the-attacker",
+        },
+        body,
+    )
+    assert answer.status == 401
+
+
+def test_a_live_api_key_may_upload_without_a_session(atelier):
+    key = atelier.manage("create_api_key", "alice", "--name", "upload test").strip().splitlines()[-1]
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + png_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    answer = rawhttp.request(
+        atelier.port,
+        "POST",
+        "/api/v1/uploads",
+        {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(body)),
+            "Authorization": f"Bearer {key}",
+        },
+        body,
+    )
+    assert answer.status == 201, answer.body[:300]

@@ -10,7 +10,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conversations.models import Conversation, Turn
-from studio.models import GenerationJob, ImageAsset
+from studio.core.api_keys import create_api_key
+from studio.models import ApiKey, GenerationJob, ImageAsset, WebhookEndpoint
 from tests.support.factories import make_conversation, send_turn
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,8 @@ ROUTES = {
     "conversations:keep_draft": ("turn", "post"),
     "conversations:discard_draft": ("turn", "post"),
     "conversations:edit_image": ("turn+turn_image", "post"),
+    "api_key_revoke": ("api_key", "post"),
+    "api_webhook_delete": ("webhook", "post"),
 }
 
 
@@ -86,6 +89,10 @@ def alices_things(alice, alice_client, emulator, django_capture_on_commit_callba
         "image": ImageAsset.objects.filter(owner=alice, kind=ImageAsset.Kind.FINAL).first().pk,
         "studio_job": studio_job.pk,
         "turn_image": turn.job.images.get(kind=ImageAsset.Kind.FINAL).pk,
+        "api_key": create_api_key(alice, "alice's script")[0].pk,
+        "webhook": WebhookEndpoint.objects.create(
+            owner=alice, url="https://hooks.example.com/alice", events=["job.succeeded"], secret="whsec_x"
+        ).pk,
     }
 
 
@@ -122,3 +129,5 @@ def test_nothing_of_alices_changed_after_charlies_attempts(client, charlie, alic
     assert ImageAsset.objects.filter(pk=alices_things["image"], favourite=False).exists()
     assert Turn.objects.filter(conversation_id=alices_things["conversation"]).count() == 1
     assert GenerationJob.objects.filter(draft_of_id=alices_things["studio_job"]).count() == 0
+    assert ApiKey.objects.filter(pk=alices_things["api_key"], revoked_at__isnull=True).exists()
+    assert WebhookEndpoint.objects.filter(pk=alices_things["webhook"]).exists()

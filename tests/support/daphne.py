@@ -106,6 +106,7 @@ def start_atelier(var_dir: Path, *, env: dict[str, str] | None = None, migrate: 
         "ATELIER_ENV_FILE": "/nonexistent",
         "ATELIER_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "studio.settings",
+        "ATELIER_JOB_RUNNER": "embedded",  # as deployed (the test process itself runs jobs inline)
         **(env or {}),
     }
     child_env.pop("DATABASE_URL", None)
