@@ -68,7 +68,9 @@ async def one_person(base_url: str, username: str, conversation_id: int, start: 
     async with httpx2.AsyncClient(base_url=base_url, timeout=300) as client:
         await log_in(client, username)
         page = await client.get(f"/c/{conversation_id}/")
-        token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)[1]
+        found = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
+        assert found, f"{username}: the conversation page answered {page.status_code}: {page.text[:200]}"
+        token = found[1]
         cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
         ws_url = base_url.replace("http", "ws") + f"/ws/conversations/{conversation_id}/"
         headers = {"Origin": base_url, "Cookie": cookies}
