@@ -289,6 +289,7 @@ ATELIER_OPENAI_EXTRA_HEADERS = env_json("ATELIER_OPENAI_EXTRA_HEADERS", {}, of=d
 # processes (several web processes need this, with PostgreSQL and Redis); "inline" runs each as it is
 # queued (tests). A worker runs up to ATELIER_JOB_CONCURRENCY at once, within the upstream rate limits.
 ATELIER_JOB_RUNNER = env_choice("ATELIER_JOB_RUNNER", "embedded", choices=("embedded", "workers", "inline"))
+ATELIER_JOB_LEASE_SECONDS = env_int("ATELIER_JOB_LEASE_SECONDS", 30, minimum=3, maximum=3600)
 ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 100, minimum=1, maximum=1000)
 # Requests and images per minute per model, e.g. {"gpt-image-2": {"rpm": 50, "ipm": 50}, "*": {...}}.
 ATELIER_RATE_LIMITS = env_json("ATELIER_RATE_LIMITS", {}, of=dict)

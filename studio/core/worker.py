@@ -2,8 +2,8 @@
 the upstream rate limits per model (`ratelimits`). It runs in the server process (the embedded default,
 on the server's own event loop) or in `manage.py run_worker` processes (scaled out); the code is the same.
 
-Leases, not re-queue-all: a claim records who holds the job and until when (`LEASE_SECONDS`), and the
-holder renews it while it works (every `RENEW_SECONDS`). Only a job whose lease ran out (its worker crashed
+Leases, not re-queue-all: a claim records who holds the job and until when (`ATELIER_JOB_LEASE_SECONDS`, 30 s), and
+the holder renews it while it works (every third of that). Only a job whose lease ran out (its worker crashed
 or was killed) is taken over, counting an attempt; after `MAX_ATTEMPTS` it fails with a reason and its
 reservation is released. Starting or scaling processes never touches a live job. Stop cancels the task at
 once in this process, and within `HEARTBEAT_SECONDS` in another. Queued jobs are served fairly: each
@@ -38,8 +38,7 @@ from studio.models import GenerationJob
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
 
-LEASE_SECONDS = 30
-RENEW_SECONDS = 10
+LEASE_SECONDS = 30  # ATELIER_JOB_LEASE_SECONDS; renewed every third of it
 HEARTBEAT_SECONDS = 1.0
 MAX_ATTEMPTS = 3
 CANDIDATES = 500  # queued jobs considered at each fill; the oldest first
@@ -47,6 +46,10 @@ db = running.db
 
 
 # -- Claims and leases (database work, in threads) ----------------------------------------------------
+
+
+def lease_seconds() -> float:
+    return getattr(settings, "ATELIER_JOB_LEASE_SECONDS", LEASE_SECONDS)
 
 
 def claim(job_id: int, holder: str) -> GenerationJob | None:
@@ -59,7 +62,7 @@ def claim(job_id: int, holder: str) -> GenerationJob | None:
             .update(
                 status=Status.RUNNING,
                 lease_holder=holder[:80],
-                lease_expires_at=now + timedelta(seconds=LEASE_SECONDS),
+                lease_expires_at=now + timedelta(seconds=lease_seconds()),
                 started_at=Coalesce(F("started_at"), now),
                 attempts=F("attempts") + 1,
                 stage="Sending to the model",
@@ -128,7 +131,7 @@ def claim_next(holder: str, limits: RateLimits) -> GenerationJob | None:
 def renew_leases(holder: str, job_ids: list[int]) -> None:
     with running.one_writer_at_a_time():
         GenerationJob.objects.filter(pk__in=job_ids, lease_holder=holder, status=Status.RUNNING).update(
-            lease_expires_at=timezone.now() + timedelta(seconds=LEASE_SECONDS)
+            lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds())
         )
 
 
@@ -244,7 +247,7 @@ class Worker:
             try:
                 for job_id in await db(stopped_among)(ids):
                     self._cancel(job_id)  # stopped from another process
-                if beats % int(RENEW_SECONDS / HEARTBEAT_SECONDS) == 0:
+                if beats % max(1, int(lease_seconds() / 3 / HEARTBEAT_SECONDS)) == 0:
                     await db(renew_leases)(self.holder, ids)
             except Exception:  # the database may be away for a moment; the next beat tries again
                 logger.exception("worker heartbeat failed")
