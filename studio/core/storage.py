@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from studio.core import imaging
-from studio.models import ImageAsset
+from studio.models import GenerationJob, ImageAsset
 from studio.models.images import thumbnail_path
 
 logger = logging.getLogger(__name__)
@@ -112,13 +112,45 @@ def add_thumbnail(asset: ImageAsset) -> None:
     asset.save(update_fields=["thumbnail"])
 
 
-def delete_assets(assets) -> int:
-    """Delete rows, then every file no remaining row refers to. Returns how many rows went."""
+def delete_assets(assets, *, masks: Iterable[int] = ()) -> int:
+    """Delete the rows with what was theirs alone, then every file no remaining row refers to. Returns how
+    many of `assets` went.
+
+    Theirs alone: a pasted-back edit's raw output, and the masks they were made or last painted with
+    (and `masks`, those of jobs being deleted) that no other image and no job still to run refers to. A mask
+    another image reopens with, or a queued job will send, stays."""
     assets = list(assets)
-    names = {name for asset in assets for name in (asset.file.name, asset.thumbnail.name) if name}
+    count = len(assets)
+    raws = {asset.raw_id for asset in assets if asset.raw_id} - {asset.pk for asset in assets}
+    assets += ImageAsset.objects.filter(pk__in=raws, kind=ImageAsset.Kind.RAW)
     ImageAsset.objects.filter(pk__in=[asset.pk for asset in assets]).delete()
-    delete_unused_files(names)
-    return len(assets)
+    used_masks = {mask for asset in assets for mask in (asset.mask_id, asset.last_mask_id) if mask} | set(
+        masks
+    )
+    unused = used_masks - masks_in_use(used_masks)
+    orphans = list(ImageAsset.objects.filter(pk__in=unused, kind=ImageAsset.Kind.MASK))
+    ImageAsset.objects.filter(pk__in=[mask.pk for mask in orphans]).delete()
+    delete_unused_files(
+        name for asset in (*assets, *orphans) for name in (asset.file.name, asset.thumbnail.name) if name
+    )
+    return count
+
+
+def masks_in_use(ids: Iterable[int]) -> set[int]:
+    """Those of the mask ids `ids` that an image (made with it, or reopening with it in the editor) or a job
+    still to run refers to. A finished job does not keep its mask: without its image it is only history."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    images = ImageAsset.objects.filter(Q(mask__in=ids) | Q(last_mask__in=ids)).values_list(
+        "mask", "last_mask"
+    )
+    jobs = (
+        GenerationJob.objects.active()
+        .filter(request__mask_id__in=ids)
+        .values_list("request__mask_id", flat=True)
+    )
+    return ({mask for pair in images for mask in pair} | set(jobs)) & ids
 
 
 def files_in_use(names: Iterable[str]) -> set[str]:

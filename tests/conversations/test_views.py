@@ -208,3 +208,18 @@ def test_an_edit_turn_over_budget_leaves_neither_the_mask_nor_its_file(
     assert Turn.objects.count() == 1
     assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
     assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files_before
+
+
+def test_deleting_a_conversation_takes_the_masks_of_its_edits_and_every_file(
+    alice_client, finished_turn, emulator, settings, django_capture_on_commit_callbacks
+):
+    image = finished_turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            f"/c/turns/{finished_turn.pk}/edit/{image.pk}", {**EDIT_FORM, "mask": mask_upload()}
+        )
+    assert Turn.objects.count() == 2
+    assert ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    alice_client.post(f"/c/{finished_turn.conversation_id}/delete")
+    assert not ImageAsset.objects.exists()
+    assert [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] == []

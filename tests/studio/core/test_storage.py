@@ -8,7 +8,7 @@ import os
 import pytest
 
 from studio.core.storage import atomic_with_files, delete_assets, store_image
-from studio.models import ImageAsset
+from studio.models import GenerationJob, ImageAsset
 from tests.support.images import solid
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +70,19 @@ def test_deleting_the_last_row_that_uses_a_file_deletes_it(alice):
     delete_assets([second])
     assert not os.path.exists(second.file.path)
     assert not os.path.exists(second.thumbnail.path)
+
+
+def test_a_mask_stays_while_an_image_reopens_with_it_or_a_queued_job_will_send_it(alice):
+    photo = store_image(alice, solid(), kind=ImageAsset.Kind.UPLOAD)
+    mask = store_image(alice, solid(colour=(0, 0, 0)), kind=ImageAsset.Kind.MASK)
+    photo.last_mask = mask
+    photo.save(update_fields=["last_mask"])
+    job = GenerationJob.objects.create(
+        owner=alice, kind=GenerationJob.Kind.IMAGE_EDIT, request={"mask_id": mask.pk, "input_image_ids": []}
+    )
+    delete_assets([photo])
+    assert ImageAsset.objects.filter(pk=mask.pk).exists()  # the queued job will send it
+    GenerationJob.objects.filter(pk=job.pk).update(status=GenerationJob.Status.SUCCEEDED)
+    delete_assets([], masks=[mask.pk])
+    assert not ImageAsset.objects.filter(pk=mask.pk).exists()
+    assert not os.path.exists(mask.file.path)
