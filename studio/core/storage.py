@@ -124,9 +124,8 @@ def delete_assets(assets, *, masks: Iterable[int] = ()) -> int:
     raws = {asset.raw_id for asset in assets if asset.raw_id} - {asset.pk for asset in assets}
     assets += ImageAsset.objects.filter(pk__in=raws, kind=ImageAsset.Kind.RAW)
     ImageAsset.objects.filter(pk__in=[asset.pk for asset in assets]).delete()
-    used_masks = {mask for asset in assets for mask in (asset.mask_id, asset.last_mask_id) if mask} | set(
-        masks
-    )
+    used_masks = {mask for asset in assets for mask in (asset.mask_id, asset.last_mask_id) if mask}
+    used_masks |= set(masks)
     unused = used_masks - masks_in_use(used_masks)
     orphans = list(ImageAsset.objects.filter(pk__in=unused, kind=ImageAsset.Kind.MASK))
     ImageAsset.objects.filter(pk__in=[mask.pk for mask in orphans]).delete()
