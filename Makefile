@@ -6,10 +6,11 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install run test test-unit test-services test-browser lint format chromium services bench
+.PHONY: help install run run-scaled test test-unit test-services test-browser lint format chromium services bench
 
 help:
 	@echo "make run     set up and start Atelier on http://127.0.0.1:$(PORT)/ (the OpenAI emulator when no OPENAI_API_KEY)"
+	@echo "make run-scaled  the same scaled out: $(WEB) web processes and $(WORKERS) workers on PostgreSQL and Redis (honcho)"
 	@echo "make test    set up and run every check and test"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   run the benchmarks under bench/"
@@ -27,6 +28,18 @@ install: $(VENV)/.installed
 
 run: install
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py launch --port $(PORT)
+
+# Scaled out on this machine's PostgreSQL and Redis, under honcho (see Procfile and README, "Scaling out"):
+# WEB Daphne processes on PORT, PORT+1, ..., WORKERS db_workers, and the emulator when no OPENAI_API_KEY is set.
+WEB ?= 2
+WORKERS ?= 2
+SCALED_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/atelier
+SCALED_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+run-scaled: install services
+	@DATABASE_URL=$${DATABASE_URL:-$(SCALED_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCALED_REDIS_URL)} \
+		ATELIER_JOB_RUNNER=workers ATELIER_VAR_DIR=$${ATELIER_VAR_DIR:-var/scaled} DEBUG=$${DEBUG:-1} \
+		$(PY) manage.py run_scaled --web $(WEB) --workers $(WORKERS) --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -64,17 +64,24 @@ async def log_in(client: httpx2.AsyncClient, username: str) -> None:
     assert answer.status_code in (302, 303), f"login failed for {username}: {answer.status_code}"
 
 
-async def one_person(base_url: str, username: str, conversation_id: int, start: asyncio.Event) -> tuple:
+async def one_person(
+    base_url: str, username: str, conversation_id: int, start: asyncio.Event, setting_up: asyncio.Semaphore
+) -> tuple:
     async with httpx2.AsyncClient(base_url=base_url, timeout=300) as client:
-        await log_in(client, username)
-        page = await client.get(f"/c/{conversation_id}/")
+        async with setting_up:  # log in and open the socket a few at a time; the timing starts after
+            await log_in(client, username)
+            page = await client.get(f"/c/{conversation_id}/")
         found = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)
         assert found, f"{username}: the conversation page answered {page.status_code}: {page.text[:200]}"
         token = found[1]
         cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
         ws_url = base_url.replace("http", "ws") + f"/ws/conversations/{conversation_id}/"
         headers = {"Origin": base_url, "Cookie": cookies}
-        async with websockets.connect(ws_url, additional_headers=headers, max_size=None) as socket:
+        async with setting_up:
+            socket = await websockets.connect(
+                ws_url, additional_headers=headers, max_size=None, open_timeout=120
+            )
+        async with socket:
             await start.wait()
             sent = time.perf_counter()
             answer = await client.post(
@@ -96,9 +103,9 @@ async def one_person(base_url: str, username: str, conversation_id: int, start: 
 
 
 async def atelier_round(base_url: str, people: list[tuple[str, int]]) -> list[tuple]:
-    start = asyncio.Event()
-    tasks = [asyncio.create_task(one_person(base_url, name, pk, start)) for name, pk in people]
-    await asyncio.sleep(2 + len(people) * 0.05)  # everyone logged in and listening
+    start, setting_up = asyncio.Event(), asyncio.Semaphore(10)
+    tasks = [asyncio.create_task(one_person(base_url, name, pk, start, setting_up)) for name, pk in people]
+    await asyncio.sleep(2 + len(people) * 0.15)  # everyone logged in and listening
     start.set()
     return await asyncio.gather(*tasks)
 

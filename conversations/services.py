@@ -115,10 +115,13 @@ def delete_conversation(conversation: Conversation) -> None:
     for job in jobs.filter(status__in=GenerationJob.ACTIVE_STATUSES):
         cancel_job(job)
     with transaction.atomic():
-        delete_assets(ImageAsset.objects.filter(job__in=jobs))
+        images = list(ImageAsset.objects.filter(job__in=jobs))
         job_ids = list(jobs.values_list("pk", flat=True))
+        masks = [mask for mask in jobs.values_list("request__mask_id", flat=True) if mask]
         conversation.delete()
         GenerationJob.objects.filter(pk__in=job_ids).delete()
+        # The jobs went first, so that the masks only they sent are no longer in use.
+        delete_assets(images, masks=masks)
 
 
 def keep_partial_as_draft(turn: Turn) -> ImageAsset | None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -15,6 +14,7 @@ from conversations.forms import RenameForm, TurnForm
 from conversations.models import Conversation, Turn
 from studio.core import budgets
 from studio.core.jobs import cancel_job, retry_job
+from studio.core.storage import atomic_with_files
 from studio.forms import MaskEditForm
 from studio.views.editor import INITIAL as EDITOR_INITIAL
 from studio.views.editor import get_editable_image, render_editor
@@ -177,7 +177,7 @@ def edit_image(request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
     form = MaskEditForm(request.POST, request.FILES, image=image, initial=EDITOR_INITIAL)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with atomic_with_files():  # a refused budget takes the stored mask's file away too
                 mask = form.save_mask()
                 services.start_turn(
                     turn.conversation,

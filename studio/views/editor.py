@@ -3,7 +3,6 @@ made in a conversation, the same form can continue that conversation instead (co
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from studio.core import budgets
 from studio.core.jobs import queue_job
 from studio.core.requests import ImageRequest
+from studio.core.storage import atomic_with_files
 from studio.forms import MaskEditForm
 from studio.models import ImageAsset
 
@@ -43,7 +43,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     form = MaskEditForm(request.POST or None, request.FILES or None, image=image, initial=INITIAL)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
+            with atomic_with_files():  # a refused budget takes the stored mask's file away too
                 mask = form.save_mask()
                 edit = ImageRequest(
                     prompt=form.cleaned_data["prompt"],

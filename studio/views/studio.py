@@ -14,7 +14,7 @@ from studio.core.jobs import cancel_job, queue_job, retry_job
 from studio.core.requests import from_json, with_options
 from studio.core.storage import delete_assets
 from studio.forms import EstimateForm, FinalizeForm, StudioForm
-from studio.models import GenerationJob, ImageAsset
+from studio.models import GenerationJob
 
 RECENT_JOBS = 12
 
@@ -50,9 +50,8 @@ def submit(request: HttpRequest) -> HttpResponse:
         try:
             job = queue_job(request.user, form.image_request(inputs, mask), fresh=form.cleaned_data["fresh"])
         except budgets.BudgetExceeded as exc:
-            delete_assets(
-                [image for image in [*inputs, mask] if image and image.kind != ImageAsset.Kind.FINAL]
-            )
+            picked = set(form.cleaned_data.get("gallery_images") or [])  # the user's own: they stay
+            delete_assets([image for image in [*inputs, mask] if image and image not in picked])
             form.add_error(None, exc.message)
         else:
             if request.htmx:

@@ -24,4 +24,4 @@ async def test_partials_and_the_final_reach_the_browser_through_redis(alice, emu
 
 def test_health_reports_the_redis_channel_layer_ok(client):
     response = client.get("/healthz")
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "status": "ok"}

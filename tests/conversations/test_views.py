@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from conversations.models import Conversation, Turn
-from studio.models import GenerationJob, ImageAsset
+from studio.models import Budget, GenerationJob, ImageAsset
 from tests.support.factories import make_conversation, send_turn
 from tests.support.images import mask_upload
 
@@ -191,3 +193,33 @@ def test_an_edit_from_the_editor_continues_only_your_own_finished_turn_with_its_
     assert client.post(url, {**EDIT_FORM, "mask": mask_upload()}).status_code == 302
     assert Turn.objects.count() == 2
     assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+
+
+def test_an_edit_turn_over_budget_leaves_neither_the_mask_nor_its_file(
+    alice, alice_client, finished_turn, settings
+):
+    image = finished_turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    Budget.objects.create(user=alice, monthly_usd=Decimal("0.001"))
+    files_before = sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    response = alice_client.post(
+        f"/c/turns/{finished_turn.pk}/edit/{image.pk}", {**EDIT_FORM, "mask": mask_upload()}
+    )
+    assert response.status_code == 422
+    assert Turn.objects.count() == 1
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files_before
+
+
+def test_deleting_a_conversation_takes_the_masks_of_its_edits_and_every_file(
+    alice_client, finished_turn, emulator, settings, django_capture_on_commit_callbacks
+):
+    image = finished_turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            f"/c/turns/{finished_turn.pk}/edit/{image.pk}", {**EDIT_FORM, "mask": mask_upload()}
+        )
+    assert Turn.objects.count() == 2
+    assert ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    alice_client.post(f"/c/{finished_turn.conversation_id}/delete")
+    assert not ImageAsset.objects.exists()
+    assert [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] == []

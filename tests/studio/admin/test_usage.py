@@ -116,3 +116,67 @@ def test_usage_records_cannot_be_edited_or_deleted(staff_client, records):
     page = staff_client.get(f"{URL}{records[0].pk}/change/")
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
+
+
+@pytest.fixture
+def records_of_jobs(alice, charlie):
+    """Records of three jobs with prompts, the last two by charlie (a turn: two records)."""
+    from tests.support.factories import make_finished_job
+
+    rows = []
+    for owner, prompt, count in [
+        (alice, "a lighthouse at dusk, watercolour", 1),
+        (charlie, "a fox in the snow, watercolour", 2),
+        (charlie, "Ironbark Records: an album cover", 1),
+    ]:
+        job = make_finished_job(owner, prompt=prompt)
+        rows += [
+            UsageRecord.objects.create(
+                owner=owner, job=job, api="images", model="gpt-image-2", quality="low", size="1024x1024"
+            )
+            for _ in range(count)
+        ]
+    return rows
+
+
+def searched(staff_client, words: str) -> int:
+    return staff_client.get(URL, {"q": words}).context["usage_totals"]["records"]
+
+
+def test_the_search_finds_records_by_the_prompt_of_their_job(staff_client, records_of_jobs):
+    assert searched(staff_client, "watercolour") == 3
+    assert searched(staff_client, "LIGHTHOUSE") == 1
+    assert searched(staff_client, "fox watercolour") == 2  # every word
+    assert searched(staff_client, '"Ironbark Records"') == 1
+    assert searched(staff_client, "fox lighthouse") == 0
+
+
+def test_a_search_mixes_users_and_prompts_word_by_word(staff_client, records_of_jobs):
+    assert searched(staff_client, "charlie") == 3
+    assert searched(staff_client, "charlie watercolour") == 2
+    assert searched(staff_client, "alice fox") == 0
+
+
+def test_the_date_drill_down_is_the_one_django_would_show(staff_client, records, alice):
+    from django.contrib.admin.templatetags.admin_list import date_hierarchy
+
+    UsageRecord.objects.create(
+        owner=alice,
+        api="images",
+        model="gpt-image-2",
+        quality="low",
+        size="1024x1024",
+        created_at=timezone.now() - timedelta(days=400),
+    )
+    today = timezone.localdate()
+    for params in [
+        {},
+        {"created_at__year": today.year},
+        {"created_at__year": today.year, "created_at__month": today.month},
+        {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day},
+        {"owner__id__exact": alice.pk, "created_at__year": today.year},
+        {"q": "nobody has this name"},
+    ]:
+        response = staff_client.get(URL, params)
+        assert response.context["usage_drilldown"] == date_hierarchy(response.context["cl"]), params
+    assert b'class="toplinks"' in staff_client.get(URL).content

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PIL import Image, ImageChops
 
 from conversations.models import Turn
 from studio.core.storage import store_image
-from studio.models import GenerationJob, ImageAsset
+from studio.models import Budget, GenerationJob, ImageAsset
 from tests.support.factories import make_conversation, send_turn
 from tests.support.images import MASK_BOX as BOX
 from tests.support.images import decode, encode, mask_upload
@@ -122,3 +124,16 @@ def test_a_missing_or_mismatched_mask_is_refused(alice_client, photo, emulator):
     assert not GenerationJob.objects.exists()
     assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
     assert emulator.received() == []
+
+
+def test_an_edit_over_budget_leaves_neither_the_mask_nor_its_file(alice, alice_client, photo, settings):
+    Budget.objects.create(user=alice, monthly_usd=Decimal("0.001"))
+    files_before = sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+    response = alice_client.post(f"/images/{photo.pk}/edit", {**FORM, "mask": mask_upload()})
+    assert response.status_code == 422
+    assert b"budget" in response.content
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    assert not GenerationJob.objects.exists()
+    photo.refresh_from_db()
+    assert photo.last_mask is None
+    assert sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == files_before

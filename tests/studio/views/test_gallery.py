@@ -89,3 +89,31 @@ def test_delete_removes_the_file_when_nothing_else_uses_it(alice_client, alice):
     assert os.path.exists(shared_path)  # the twin still refers to it
     alice_client.post(f"/images/{twin.pk}/delete")
     assert not os.path.exists(shared_path)
+
+
+def media_files(settings) -> set[str]:
+    return {str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
+
+
+def test_deleting_an_edit_takes_its_raw_output_and_keeps_the_mask_the_original_still_shows(
+    alice, alice_client, emulator, settings, django_capture_on_commit_callbacks
+):
+    from PIL import Image
+
+    from tests.support.images import encode, mask_upload
+
+    photo = store_image(alice, encode(Image.effect_noise((1024, 1024), 45).convert("RGB")), kind="upload")
+    form = {"prompt": "a window", "model": "gpt-image-2", "quality": "low", "output_format": "png"}
+    form |= {"partial_images": "0", "size": "auto", "moderation": "auto", "paste_back": "on", "feather": "6"}
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"/images/{photo.pk}/edit", {**form, "mask": mask_upload()})
+    final = ImageAsset.objects.get(kind=ImageAsset.Kind.FINAL)
+    raw, mask = final.raw, final.mask
+    assert raw is not None and mask is not None
+    alice_client.post(f"/images/{final.pk}/delete")
+    assert not ImageAsset.objects.filter(pk=raw.pk).exists()
+    assert raw.file.name not in media_files(settings)
+    assert ImageAsset.objects.filter(pk=mask.pk).exists()  # the editor reopens the photo with it
+    alice_client.post(f"/images/{photo.pk}/delete")
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
+    assert media_files(settings) == set()

@@ -310,3 +310,27 @@ def test_the_estimate_says_live_variants_send_the_inputs_once_per_stream(alice_c
     assert Decimal(live.content.split(b'data-cost="')[1].split(b'"')[0].decode()) > Decimal(
         plain.content.split(b'data-cost="')[1].split(b'"')[0].decode()
     )
+
+
+def test_an_edit_over_budget_removes_the_new_uploads_and_mask_but_not_a_picked_upload(
+    alice, alice_client, settings, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from studio.core.storage import store_image
+    from studio.models import Budget
+
+    picked = store_image(alice, encode(Image.new("RGB", (1024, 1024), (9, 99, 199))), kind="upload")
+    Budget.objects.create(user=alice, monthly_usd=Decimal("0.001"))
+    upload = SimpleUploadedFile("new.png", encode(Image.new("RGB", (1024, 1024), (200, 10, 10))), "image/png")
+    mask = SimpleUploadedFile("mask.png", alpha_mask((1024, 1024), (0, 0, 512, 512)), "image/png")
+    response = post(
+        alice_client,
+        django_capture_on_commit_callbacks,
+        {"gallery_images": [picked.pk]},
+        {"images": [upload], "mask": mask},
+    )
+    assert response.status_code == 422
+    assert list(ImageAsset.objects.all()) == [picked]
+    files = {str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
+    assert files == {picked.file.name, picked.thumbnail.name}
