@@ -240,9 +240,15 @@ class FinalizeForm(forms.Form):
 
 
 class GalleryFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search prompts")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search prompts",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts"}),
+    )
     source = forms.ChoiceField(
         required=False,
+        label="Source",
         choices=[
             ("", "All sources"),
             ("studio", "Studio"),
@@ -250,9 +256,10 @@ class GalleryFilterForm(forms.Form):
             ("upload", "Uploads"),
         ],
     )
-    model = forms.CharField(required=False)
+    model = forms.ChoiceField(required=False, label="Model", choices=())
     quality = forms.ChoiceField(
         required=False,
+        label="Quality",
         choices=[
             ("", "Any quality"),
             ("low", "Low"),
@@ -262,7 +269,11 @@ class GalleryFilterForm(forms.Form):
         ],
     )
     since = forms.DateField(required=False, label="Since", widget=forms.DateInput(attrs={"type": "date"}))
-    favourites = forms.BooleanField(required=False, label="Favourites only")
+    favourites = forms.BooleanField(required=False, label="Favourites")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "Any model"), *((name, name) for name in sizes.offered_models())]
 
     def filter(self, images):
         """`images` narrowed to what the filters ask (all of them while the filters are invalid)."""
@@ -277,6 +288,10 @@ class GalleryFilterForm(forms.Form):
         return images.matching(data["q"])
 
 
+class RangeInput(forms.NumberInput):
+    input_type = "range"
+
+
 class MaskEditForm(ImageOptionsForm):
     """An edit of one image with the mask painted in the editor (or a mask file). The Studio's editor view
     sends it on the Image API; a conversation's view sends the same form as that conversation's next turn."""
@@ -287,11 +302,15 @@ class MaskEditForm(ImageOptionsForm):
     paste_back = forms.BooleanField(
         required=False, initial=True, label="Paste the original back outside the mask"
     )
-    feather = forms.IntegerField(min_value=0, max_value=64, initial=8, label="Feather (px)")
+    feather = forms.IntegerField(
+        min_value=0, max_value=64, initial=8, label="Feather (px)", widget=RangeInput
+    )
 
     def __init__(self, *args, image: ImageAsset, **kwargs):
         super().__init__(*args, **kwargs)
         self.image = image
+        self.fields["prompt"].label = "What should change?"
+        self.fields["prompt"].widget.attrs.update(rows=4, placeholder="Replace the sky with a stormy sunset")
 
     def clean_mask(self) -> bytes:
         upload = self.cleaned_data["mask"]

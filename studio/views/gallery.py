@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.core import sizes
 from studio.core.storage import delete_assets
 from studio.forms import GalleryFilterForm
 from studio.models import ImageAsset
@@ -30,7 +29,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     page = Paginator(images.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "models": sizes.offered_models()}
+    context = {"form": form, "page": page, "query": query.urlencode()}
     return render(request, "studio/gallery.html", context)
 
 
