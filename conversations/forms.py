@@ -19,6 +19,12 @@ class TurnForm(ImageOptionsForm):
     def __init__(self, *args, conversation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.conversation = conversation
+        self.fields["prompt"].label = "Prompt"
+        continuing = conversation is not None and conversation.pk
+        placeholder = "Say how to change it: “make it more realistic”, “dark theme”…" if continuing else None
+        self.fields["prompt"].widget.attrs.update(
+            rows=2, placeholder=placeholder or "Describe the image you want"
+        )
         if conversation is not None:
             self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
                 conversation.owner

@@ -30,13 +30,40 @@ class ImageOptionsForm(forms.Form):
         },
     )
     model = forms.ChoiceField(choices=(), initial=sizes.DEFAULT_MODEL, label="Model")
-    size = forms.CharField(max_length=20, initial="1024x1024")
+    size = forms.CharField(
+        max_length=20,
+        initial="1024x1024",
+        label="Size",
+        widget=forms.TextInput(
+            attrs={
+                "list": "size-presets",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "size-feedback",
+            }
+        ),
+    )
     quality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="medium", label="Quality")
     output_format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="png", label="Format")
     output_compression = forms.IntegerField(
-        min_value=0, max_value=100, required=False, label="Compression", help_text="0-100, for JPEG and WebP"
+        min_value=0,
+        max_value=100,
+        required=False,
+        label="Compression",
+        widget=forms.NumberInput(attrs={"placeholder": "100"}),
     )
-    background = forms.ChoiceField(choices=BACKGROUND_CHOICES, initial="auto", required=False)
+    background = forms.ChoiceField(
+        choices=BACKGROUND_CHOICES,
+        initial="auto",
+        required=False,
+        label="Background",
+        widget=forms.Select(
+            attrs={
+                "aria-describedby": "background-note",
+                "data-transparent-models": " ".join(sizes.FIXED_SIZE_MODELS),
+            }
+        ),
+    )
     moderation = forms.ChoiceField(choices=MODERATION_CHOICES, initial="auto", label="Moderation")
     partial_images = forms.TypedChoiceField(
         choices=[(n, str(n)) for n in range(4)],
@@ -113,7 +140,7 @@ PASTE_BACK_FEATHER = 8  # px: the Studio's edits paste the original back outside
 
 
 class StudioForm(ImageOptionsForm):
-    images = MultipleImageField(required=False, label="Images to edit")
+    images = MultipleImageField(required=False, label="Upload images")
     gallery_images = forms.ModelMultipleChoiceField(
         queryset=ImageAsset.objects.none(),
         required=False,
@@ -122,8 +149,11 @@ class StudioForm(ImageOptionsForm):
     )
     mask = forms.FileField(
         required=False,
-        label="Mask",
-        help_text="PNG with transparency where the image may change, or black and white (white = change).",
+        label="Mask (optional)",
+        help_text=(
+            "PNG with transparency where the image may change, or black and white (white = change). Outside the "
+            "mask the original is pasted back, pixel for pixel."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
     )
     fresh = forms.BooleanField(required=False, label="Run again even if cached")
@@ -131,6 +161,10 @@ class StudioForm(ImageOptionsForm):
     def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner = owner
+        self.fields["prompt"].label = "Prompt"
+        self.fields["prompt"].widget.attrs.update(
+            rows=4, placeholder="A poster for a jazz night in Lisbon, deep blue and brass"
+        )
         if owner is not None:
             self.fields["gallery_images"].queryset = ImageAsset.objects.for_user(owner).in_gallery()
 

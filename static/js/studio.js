@@ -15,7 +15,7 @@ function offerTransparency() {
   if (!form) return;
   const background = form.querySelector("#id_background");
   const allowed = background.dataset.transparentModels.split(" ").includes(form.querySelector("#id_model").value);
-  const option = background.querySelector("[data-needs-transparency]");
+  const option = background.querySelector('option[value="transparent"]');
   option.disabled = !allowed;
   if (!allowed && background.value === "transparent") background.value = "auto";
   form.querySelector("[data-transparency-note]").hidden = allowed;
