@@ -176,8 +176,8 @@ async def _restart_chain(run: _Run) -> None:
     await _consume(run, openai_client.respond(run.request, images, mask))
 
 
-async def _consume(run: _Run, events) -> None:
-    async for event in events:
+async def _consume(run: _Run, stream) -> None:
+    async for event in stream:
         if isinstance(event, PartialImage):
             await _store_partial(run, event)
         elif isinstance(event, FinalImage):
