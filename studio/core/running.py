@@ -69,7 +69,6 @@ class _Run:
         self.request = from_json(job.request)
         self.conversation_id = conversation_of(job)
         self.on_limits = on_limits
-        self.partials: dict[int, int] = {}  # partial images stored, per output index
         self.finals: dict[int, ImageAsset] = {}
         self._inputs: list[tuple[ImageAsset, bytes]] | None = None
 
@@ -247,7 +246,6 @@ async def _store_partial(run: _Run, event: PartialImage) -> None:
         partial_index=event.index,
         output_index=event.output_index,
     )
-    run.partials[event.output_index] = run.partials.get(event.output_index, 0) + 1
     await broadcast.partial_ready(
         run.job.pk,
         run.conversation_id,
@@ -314,15 +312,12 @@ def _record_usage(run: _Run, event: CallUsage) -> None:
 
 
 def _complete_turn(run: _Run, event: ResponseCompleted) -> None:
-    job = run.job
-    final = run.finals.get(0)
-    job.response_id = event.response_id
-    job.assistant_text = event.assistant_text
+    """The turn's response id (the next turn's `previous_response_id`) and the model's answer."""
+    run.job.response_id, run.job.assistant_text = event.response_id, event.assistant_text
     with one_writer_at_a_time():
-        GenerationJob.objects.filter(pk=job.pk).update(
-            response_id=job.response_id, assistant_text=job.assistant_text
+        GenerationJob.objects.filter(pk=run.job.pk).update(
+            response_id=event.response_id, assistant_text=event.assistant_text
         )
-    del final
 
 
 def _succeed(job: GenerationJob) -> None:
