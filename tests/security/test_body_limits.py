@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
 
-from PIL import Image
-
 from tests.security.conftest import MAX_REQUEST, cookie_header, sign_in
 from tests.support import rawhttp
+from tests.support.images import solid
 
 SMALL = 64 * 1024  # ATELIER_ANONYMOUS_MAX_BODY_BYTES
-
-
-def png_bytes(side: int = 64) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (side, side), (200, 80, 40)).save(out, format="PNG")
-    return out.getvalue()
 
 
 def studio_form(csrf: str, image: bytes) -> tuple[str, bytes]:
@@ -103,7 +95,7 @@ def test_it_sends_a_browser_that_uploads_without_a_session_to_the_login_page(ate
 
 
 def test_a_made_up_session_cookie_does_not_let_an_upload_through(atelier):
-    content_type, body = studio_form("x" * 32, png_bytes())
+    content_type, body = studio_form("x" * 32, solid((64, 64), (200, 80, 40)))
     answer = rawhttp.request(
         atelier.port,
         "POST",
@@ -181,7 +173,7 @@ def test_a_chunked_body_from_a_visitor_with_a_made_up_cookie_is_held_to_the_smal
 
 
 def test_a_signed_in_upload_under_the_limits_is_accepted(atelier, alice_cookies):
-    content_type, body = studio_form(alice_cookies["csrftoken"], png_bytes(256))
+    content_type, body = studio_form(alice_cookies["csrftoken"], solid((256, 256), (200, 80, 40)))
     answer = rawhttp.request(
         atelier.port,
         "POST",
@@ -221,7 +213,7 @@ def test_a_refused_multipart_body_is_not_parsed_into_the_servers_memory(atelier)
 
 
 def test_a_made_up_api_key_does_not_let_an_upload_through(atelier):
-    content_type, body = studio_form("x" * 32, png_bytes())
+    content_type, body = studio_form("x" * 32, solid((64, 64), (200, 80, 40)))
     answer = rawhttp.request(
         atelier.port,
         "POST",
@@ -244,7 +236,7 @@ def test_a_live_api_key_may_upload_without_a_session(atelier):
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
             "Content-Type: image/png\r\n\r\n"
         ).encode()
-        + png_bytes()
+        + solid((64, 64), (200, 80, 40))
         + f"\r\n--{boundary}--\r\n".encode()
     )
     answer = rawhttp.request(

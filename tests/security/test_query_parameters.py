@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from studio.core.storage import store_image
 from studio.models import ImageAsset
 from studio.query_forms import DownloadQueryForm, SizeCheckQueryForm
+from tests.support.images import solid
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 32), (10, 120, 200)).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "17", "99999999999999999999", "1.5"])
@@ -47,7 +39,7 @@ def test_the_download_form_refuses_other_formats(value):
 
 @pytest.mark.parametrize("value", ["gif", "jpgjpg", "png%00"])
 def test_the_download_view_answers_400_to_another_format(alice_client, alice, value):
-    image = store_image(alice, png_bytes(), kind=ImageAsset.Kind.UPLOAD)
+    image = store_image(alice, solid((32, 32), (10, 120, 200)), kind=ImageAsset.Kind.UPLOAD)
     response = alice_client.get(f"/images/{image.pk}/download", {"format": value})
     assert response.status_code == 400
 
