@@ -4,6 +4,7 @@ layers editable."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.contrib import messages
@@ -57,6 +58,8 @@ def text_preview(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"form": form, "base": base, "preview": ""}
     if form.is_valid():
         context["preview"] = overlays.preview_data_url(base, form.cleaned_data["layers"])
+        # Which layers this render shows, so that a page (or a test) can tell a late answer from the latest.
+        context["rendered"] = hashlib.sha256(form.data["layers"].encode()).hexdigest()[:16]
     return TemplateResponse(
         request, "studio/_text_preview.html", context, status=200 if form.is_valid() else 422
     )
