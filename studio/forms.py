@@ -8,7 +8,7 @@ from dataclasses import replace
 from django import forms
 from django.conf import settings
 
-from studio.core import imaging, sizes
+from studio.core import cutouts, imaging, sizes
 from studio.core.requests import MAX_INPUT_IMAGES, PROMPT_MAX, ImageOptions, ImageRequest, InvalidRequest
 from studio.core.storage import store_image
 from studio.models import ImageAsset
@@ -157,6 +157,10 @@ class StudioForm(ImageOptionsForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
     )
     fresh = forms.BooleanField(required=False, label="Run again even if cached")
+    transparent = forms.BooleanField(
+        required=False,
+        label="Transparent background (cut out: gpt-image-2 paints a flat key colour that is then removed)",
+    )
 
     def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,11 +207,15 @@ class StudioForm(ImageOptionsForm):
                 data["mask"] = imaging.normalise_mask(mask.read(), first_size)
             except imaging.ImageRejected as exc:
                 self.add_error("mask", exc.message)
+        if data.get("transparent") and data.get("output_format") == "jpeg":
+            self.add_error(
+                "output_format", "A transparent background needs PNG or WebP: JPEG has no transparency."
+            )
         return data
 
     def image_request(self, inputs: list[ImageAsset], mask: ImageAsset | None) -> ImageRequest:
         """What the job asks for, with the stored inputs (see save_inputs)."""
-        return ImageRequest(
+        request = ImageRequest(
             prompt=self.cleaned_data["prompt"],
             options=self.image_options(),
             n=self.cleaned_data.get("n") or 1,
@@ -215,6 +223,7 @@ class StudioForm(ImageOptionsForm):
             mask_id=mask.pk if mask else None,
             paste_back_feather=PASTE_BACK_FEATHER if mask else None,
         )
+        return cutouts.transparent_request(request) if self.cleaned_data.get("transparent") else request
 
     def save_inputs(self) -> tuple[list[ImageAsset], ImageAsset | None]:
         """Store the uploads and the mask (only once the whole form is valid) and return the inputs in order."""

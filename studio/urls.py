@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from conversations import views as conversation_views
 from studio import api
-from studio.views import api_keys, editor, gallery, health, images, studio
+from studio.views import api_keys, cutout, editor, gallery, health, images, studio, text_layers
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -22,6 +22,13 @@ urlpatterns = [
     path("images/<int:pk>/favourite", gallery.toggle_favourite, name="image_favourite"),
     path("images/<int:pk>/delete", gallery.delete_image, name="image_delete"),
     path("images/<int:pk>/edit", editor.editor, name="image_editor"),
+    path("images/<int:pk>/cutout", cutout.cutout_page, name="image_cutout"),
+    path("images/<int:pk>/cutout/preview", cutout.cutout_preview, name="image_cutout_preview"),
+    path("images/<int:pk>/cutout/save", cutout.cutout_save, name="image_cutout_save"),
+    path("images/<int:pk>/text", text_layers.text_editor, name="image_text"),
+    path("images/<int:pk>/text/preview", text_layers.text_preview, name="image_text_preview"),
+    path("images/<int:pk>/text/room", text_layers.text_room_prompt, name="image_text_room"),
+    path("images/<int:pk>/text/export", text_layers.text_export, name="image_text_export"),
     path("images/<int:pk>/", images.image_file, name="image"),
     path("images/<int:pk>/thumb", images.image_thumbnail, name="image_thumbnail"),
     path("images/<int:pk>/download", images.image_download, name="image_download"),

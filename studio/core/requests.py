@@ -5,6 +5,7 @@ on the Responses API). A job stores one as JSON (`to_json`) and reads it back ty
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 
 from studio.core import sizes
@@ -103,6 +104,9 @@ class ImageRequest(_Inputs):
     prompt: str = ""
     options: ImageOptions = field(default_factory=ImageOptions)
     n: int = 1
+    # "#RRGGBB": the prompt asks for the subject on this flat key colour, and each final is keyed out into a
+    # linked cut-out (studio.core.cutouts) for a model that cannot make a transparent background itself.
+    cutout_key: str = ""
 
     @property
     def kind(self) -> str:
@@ -114,6 +118,8 @@ class ImageRequest(_Inputs):
         self._validate_inputs()
         if not 1 <= self.n <= MAX_N:
             raise InvalidRequest(f"Ask for 1 to {MAX_N} images.", field="n")
+        if self.cutout_key and not re.fullmatch(r"#[0-9A-F]{6}", self.cutout_key):
+            raise InvalidRequest("A key colour is #RRGGBB.", field="background")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.core import broadcast, budgets, events, imaging, openai_client
+from studio.core import broadcast, budgets, cutouts, events, imaging, openai_client
 from studio.core.errors import ModelServiceError
 from studio.core.jobs import conversation_of, notify, owned_images
 from studio.core.openai_client import (
@@ -116,6 +116,7 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
     try:
         if not await db(_finished_before)(job):
             await _call_the_model(run)
+        await db(cutouts.key_out_finals)(job, store=_store)  # after the finals are stored: they are kept
     except ModelServiceError as exc:
         # A worker (with rate limits to honour) puts a rate-limited job back in line, a few times.
         if exc.code == "rate_limit_exceeded" and on_limits is not None and await db(_back_in_line)(job, exc):

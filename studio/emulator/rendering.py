@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from .design import render_design
+from .keyed import asked_key, render_on_key
 from .retouch import apply_instruction, encode, fit, masked_edit, partial
 from .state import LRU
 from .validation import ImageOptions
@@ -95,6 +96,8 @@ def render(job: RenderJob) -> Rendered:
                 variant=job.variant,
             )
             image = masked_edit(base, new, mask, job.leak)
+        elif (key := asked_key(job.prompt)) is not None and not transparent:
+            image = render_on_key(job.prompt, width, height, key, variant=job.variant)
         else:
             image = render_design(
                 job.prompt,

@@ -24,8 +24,9 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(kind=ImageAsset.Kind.FINAL)
 
     def in_gallery(self) -> ImageQuerySet:
-        """What a user can pick and browse: finished images and uploads (no partials, masks, raw outputs)."""
-        return self.filter(kind__in=[ImageAsset.Kind.FINAL, ImageAsset.Kind.UPLOAD])
+        """What a user can pick and browse: finished images, uploads, cut-outs and images with text layers (no
+        partials, masks, raw outputs)."""
+        return self.filter(kind__in=ImageAsset.GALLERY_KINDS)
 
     def from_source(self, source: str) -> ImageQuerySet:
         """'studio' (Image API), 'conversation' (Responses API) or 'upload'; anything else: all."""
@@ -55,6 +56,10 @@ class ImageAsset(models.Model):
         RAW = "raw", "Raw model output (before paste-back)"
         UPLOAD = "upload", "Uploaded image"
         MASK = "mask", "Mask"
+        CUTOUT = "cutout", "Cut-out (transparent background)"
+        OVERLAY = "overlay", "With text layers"
+
+    GALLERY_KINDS = (Kind.FINAL, Kind.UPLOAD, Kind.CUTOUT, Kind.OVERLAY)
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
     job = models.ForeignKey(
@@ -93,6 +98,19 @@ class ImageAsset(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The mask last painted on this image in the editor, restored when it is opened again.",
+    )
+    derived_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derivatives",
+        help_text="For a cut-out or an image with text layers: the image it was made from, kept as it was.",
+    )
+    recipe = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How it was made from derived_from: a cut-out's key colour and tightness, or the text layers.",
     )
     leak_ratio = models.FloatField(null=True, blank=True)
     favourite = models.BooleanField(default=False)
