@@ -24,8 +24,9 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(kind=ImageAsset.Kind.FINAL)
 
     def in_gallery(self) -> ImageQuerySet:
-        """What a user can pick and browse: finished images and uploads (no partials, masks, raw outputs)."""
-        return self.filter(kind__in=[ImageAsset.Kind.FINAL, ImageAsset.Kind.UPLOAD])
+        """What a user can pick and browse: finished images, uploads and fallback picks (no partials, masks,
+        raw outputs)."""
+        return self.filter(kind__in=[ImageAsset.Kind.FINAL, ImageAsset.Kind.UPLOAD, ImageAsset.Kind.FALLBACK])
 
     def from_source(self, source: str) -> ImageQuerySet:
         """'studio' (Image API), 'conversation' (Responses API) or 'upload'; anything else: all."""
@@ -55,6 +56,7 @@ class ImageAsset(models.Model):
         RAW = "raw", "Raw model output (before paste-back)"
         UPLOAD = "upload", "Uploaded image"
         MASK = "mask", "Mask"
+        FALLBACK = "fallback", "From the fallback library"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
     job = models.ForeignKey(
