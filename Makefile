@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install run run-scaled test test-unit test-services test-browser lint format chromium services bench
+.PHONY: help install run run-scaled test test-unit test-services test-browser lint format chromium tesseract services bench
 
 help:
 	@echo "make run     set up and start Atelier on http://127.0.0.1:$(PORT)/ (the OpenAI emulator when no OPENAI_API_KEY)"
@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+run: install tesseract
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py launch --port $(PORT)
 
 # Scaled out on this machine's PostgreSQL and Redis, under honcho (see Procfile and README, "Scaling out"):
@@ -58,6 +58,15 @@ chromium:
 			|| echo "Could not install chromium: browser tests will skip (or fail under ATELIER_REQUIRE_SERVICES=1)"; \
 	fi
 
+# Debian's Tesseract for the text check (OCR of quoted text), best effort like chromium: without it the check
+# says it is not installed and its tests skip.
+tesseract:
+	@if ! command -v tesseract >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's tesseract-ocr for the text check"; \
+		(apt-get install -y -qq tesseract-ocr >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tesseract-ocr >/dev/null)) \
+			|| echo "Could not install tesseract-ocr: the text check will say it is not installed"; \
+	fi
+
 # PostgreSQL and Redis run on this machine kind; start them if they are installed but stopped.
 services:
 	@.ci/start-services
@@ -65,7 +74,7 @@ services:
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-test: install chromium services
+test: install chromium tesseract services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from conversations import views
+from conversations import fallbacks, views
 
 app_name = "conversations"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("turns/<int:pk>/keep", views.keep_draft, name="keep_draft"),
     path("turns/<int:pk>/discard", views.discard_draft, name="discard_draft"),
     path("turns/<int:pk>/edit/<int:image_pk>", views.edit_image, name="edit_image"),
+    path("jobs/<int:pk>/fallbacks/send", fallbacks.send_rephrased, name="fallback_send"),
+    path("jobs/<int:pk>/fallbacks/retry-low", fallbacks.retry_low, name="fallback_retry_low"),
 ]

@@ -294,6 +294,8 @@ ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 100, minimum=1, max
 # Requests and images per minute per model, e.g. {"gpt-image-2": {"rpm": 50, "ipm": 50}, "*": {...}}.
 ATELIER_RATE_LIMITS = env_json("ATELIER_RATE_LIMITS", {}, of=dict)
 ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4")
+# Prompt checks: also ask OpenAI's moderation endpoint (free) about a prompt as it is typed and sent.
+ATELIER_PROMPT_MODERATION = env_bool("ATELIER_PROMPT_MODERATION", True)
 
 # The API (/api/v1/): requests per minute per key (counted in the default cache: one per process unless a
 # shared cache is configured), and whether webhooks may go to loopback and private addresses (development).

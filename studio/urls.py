@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from conversations import views as conversation_views
 from studio import api
-from studio.views import api_keys, cutout, editor, gallery, health, images, studio, text_layers
+from studio.views import api_keys, checks, cutout, editor, gallery, health, images, studio, text_layers
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -18,6 +18,17 @@ urlpatterns = [
     path("studio/jobs/<int:pk>/finalize", studio.finalize, name="studio_finalize"),
     path("studio/jobs/<int:pk>/stop", studio.stop, name="studio_stop"),
     path("studio/jobs/<int:pk>/retry", studio.retry, name="studio_retry"),
+    path("studio/prompt-check", checks.prompt_check, name="prompt_check"),
+    path("jobs/<int:pk>/fallbacks/", checks.fallback_panel, name="fallbacks"),
+    path("jobs/<int:pk>/fallbacks/rephrase", checks.rephrase, name="fallback_rephrase"),
+    path("jobs/<int:pk>/fallbacks/send", checks.send_rephrased, name="fallback_send"),
+    path("jobs/<int:pk>/fallbacks/retry-low", checks.retry_low, name="fallback_retry_low"),
+    path("jobs/<int:pk>/fallbacks/gallery/<int:image_pk>", checks.use_gallery_image, name="fallback_gallery"),
+    path(
+        "jobs/<int:pk>/fallbacks/library/<int:fallback_pk>", checks.use_library_image, name="fallback_library"
+    ),
+    path("fallback-library/<int:pk>", checks.fallback_image_file, name="fallback_image"),
+    path("images/<int:pk>/text-check", checks.text_check, name="image_text_check"),
     path("gallery/", gallery.gallery, name="gallery"),
     path("images/<int:pk>/favourite", gallery.toggle_favourite, name="image_favourite"),
     path("images/<int:pk>/delete", gallery.delete_image, name="image_delete"),

@@ -1,6 +1,6 @@
 """The admin: where the money goes (usage, with totals, a chart and CSV), jobs, images, budgets, and the
-API's keys and webhooks."""
+API's keys and webhooks; prompt rules, the fallback library and user policies."""
 
-from studio.admin import api, budgets, images, jobs, usage
+from studio.admin import api, budgets, images, jobs, safety, usage
 
-__all__ = ["api", "budgets", "images", "jobs", "usage"]
+__all__ = ["api", "budgets", "images", "jobs", "safety", "usage"]

@@ -134,3 +134,25 @@ def date_drilldown(cl, days: list[date]) -> dict:
             for each in sorted({d.year for d in days})
         ]
     return drilldown
+
+
+BLOCK_RESOLUTIONS = ("rephrased", "fallback_image", "retried_low", "")
+
+
+def block_counts(jobs: QuerySet) -> list[dict]:
+    """Moderation blocks by stage (input, output), each with how many were resolved which way: one row per
+    stage, `resolutions` in BLOCK_RESOLUTIONS order ("" is none), and the stage's total."""
+    blocked = jobs.filter(error_code="moderation_blocked")
+    counted = blocked.values("blocked_stage", "block_resolution").annotate(n=Count("pk"))
+    stages: dict[str, dict[str, int]] = {}
+    for row in counted:
+        stage = stages.setdefault(row["blocked_stage"] or "unknown", {})
+        stage[row["block_resolution"]] = stage.get(row["block_resolution"], 0) + row["n"]
+    return [
+        {
+            "stage": stage,
+            "resolutions": [by_way.get(way, 0) for way in BLOCK_RESOLUTIONS],
+            "total": sum(by_way.values()),
+        }
+        for stage, by_way in sorted(stages.items())
+    ]

@@ -127,6 +127,8 @@ class UsageRecordAdmin(ReadOnlyAdmin):
             context["usage_drilldown"] = figures.date_drilldown(cl, [day["day"] for day in sums])
             context["usage_days"] = days
             context["usage_bars"] = figures.chart_bars(days)
+            # Blocked jobs are not charged, so they have no records here: counted over every job.
+            context["block_counts"] = figures.block_counts(GenerationJob.objects.all())
             context["chart_width"] = figures.CHART_WIDTH
             context["chart_height"] = figures.CHART_HEIGHT
             context["export_url"] = reverse("admin:studio_usagerecord_export") + (

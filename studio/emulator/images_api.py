@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from . import config
 from .errors import bad_request, invalid_type, missing_parameter, moderation_blocked, unknown_parameter
 from .faults import error_event, stream_error_object
+from .moderations_api import blocked_by_marker
 from .rendering import RenderJob, rendered
 from .tokens import image_usage
 from .uploads import MAX_IMAGES, check_image, check_mask, decode_data_url
@@ -168,6 +169,8 @@ async def answer(
     stream: bool,
     fields: Fields,
 ) -> JsonReply | StreamReply:
+    if blocked_by_marker(prompt, options.moderation):
+        raise moderation_blocked("input", call.request.request_id)
     extra = (
         {"safety_identifier": fields.string("safety_identifier")} if fields.has("safety_identifier") else {}
     )

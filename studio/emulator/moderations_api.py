@@ -3,6 +3,10 @@
 A flag comes from the `moderation-flag` fault (every result flagged; `moderation-flag;category=sexual` picks the
 category, `violence` by default) or from a marker in a text: `[flag]` or `[flag:<category>]` flags the result
 of the input that holds it, so pages that cannot set a header can still meet a flagged prompt.
+
+The image endpoints have a marker of their own, `[block]`: a prompt that holds it is blocked by the safety
+system at the input stage (`moderation_blocked`), unless it is sent with `moderation: low`; this module says
+which prompts those are (`blocked_by_marker`). `[block]` also flags the prompt here.
 """
 
 from __future__ import annotations
@@ -40,6 +44,13 @@ IMAGE_CATEGORIES = frozenset(
 )
 DEFAULT_FLAG = "violence"
 FLAG_MARKER = re.compile(r"\[flag(?::([a-z/-]+))?\]")
+BLOCK_MARKER = "[block]"
+
+
+def blocked_by_marker(prompt: str, moderation: str) -> bool:
+    """Whether the image endpoints block this prompt at the input stage: it holds `[block]`, and the
+    request did not ask for `moderation: low`."""
+    return BLOCK_MARKER in prompt and moderation != "low"
 
 
 async def create_moderation(call: Call) -> JsonReply:
@@ -84,7 +95,11 @@ def read_inputs(raw: Any, model: str) -> list[Input]:
     for index, part in enumerate(raw):
         param = f"input[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text" and isinstance(part.get("text"), str):
+        if kind == "text":
+            if "text" not in part:
+                raise missing_parameter(f"{param}.text")
+            if not isinstance(part["text"], str):
+                raise invalid_type(f"{param}.text", "a string", part["text"])
             texts.append(part["text"])
         elif kind == "image_url":
             url = part.get("image_url", {}).get("url") if isinstance(part.get("image_url"), dict) else None
@@ -119,6 +134,8 @@ def moderate(texts: list[str], images: int, flag_all: str | None) -> dict:
     flagged = {flag_all} if flag_all is not None else set()
     for text in texts:
         flagged |= {flagged_category(found or DEFAULT_FLAG) for found in FLAG_MARKER.findall(text)}
+        if BLOCK_MARKER in text:
+            flagged.add(DEFAULT_FLAG)
     seed = hashlib.sha256("\n".join(texts).encode() + bytes([images])).digest()
     scores = {}
     for number, category in enumerate(CATEGORIES):

@@ -13,6 +13,7 @@ from .mainline import MainlineUsage, mainline_usage, reasoning_effort, vision_to
 from .mainline import check_model as check_mainline_model
 from .rendering import RenderJob
 from .state import STATE, GeneratedImage, StoredResponse
+from .text_reply import reply_text
 from .uploads import check_image, check_mask, decode_data_url
 from .validation import Fields, ImageOptions, check_model, check_prompt_text, read_image_options
 
@@ -107,7 +108,7 @@ def plan_response(body: Any, *, chain_expired: bool = False) -> Plan:
     if not text and not user.images and not user.referenced:
         raise missing_parameter("input")
     if image_tool is None:
-        message = "I can only make images when the image_generation tool is enabled."
+        message = reply_text(instructions or "", text)
         plan = Plan(body, previous, user, list(tools), None, "none", None, "", message, [])
     else:
         plan = plan_image_call(body, previous, user, text, tools, image_tool, stream=stream)

@@ -17,6 +17,7 @@ from typing import Any
 from .errors import SERVER_ERROR, APIError, moderation_blocked
 from .faults import error_event, stream_error_object
 from .images_api import STEPS_PER_IMAGE
+from .moderations_api import blocked_by_marker
 from .rendering import rendered
 from .response_objects import (
     Layout,
@@ -41,6 +42,8 @@ BLOCKED_RESPONSE_CODE = "image_content_policy_violation"
 
 async def create_response(call: Call) -> JsonReply | StreamReply:
     plan = plan_response(call.request.json(), chain_expired=call.suffers("expired-chain"))
+    if plan.options is not None and blocked_by_marker(plan.user.text, plan.options.moderation):
+        raise moderation_blocked("input", call.request.request_id)
     response_id = new_id("resp")
     if plan.stream:
         return StreamReply(response_events(call, plan, response_id))

@@ -5,16 +5,22 @@ from studio.models.api import ApiKey, IdempotencyRecord, WebhookDelivery, Webhoo
 from studio.models.budgets import Budget, BudgetReservation
 from studio.models.images import ImageAsset
 from studio.models.jobs import GenerationJob
+from studio.models.safety import BlockedTerm, FallbackImage, ImageTextCheck, Rephrasing, UserPolicy
 from studio.models.usage import UsageRecord
 
 __all__ = [
     "ApiKey",
+    "BlockedTerm",
     "Budget",
     "BudgetReservation",
+    "FallbackImage",
     "GenerationJob",
     "IdempotencyRecord",
     "ImageAsset",
+    "ImageTextCheck",
+    "Rephrasing",
     "UsageRecord",
+    "UserPolicy",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

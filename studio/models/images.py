@@ -24,8 +24,8 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(kind=ImageAsset.Kind.FINAL)
 
     def in_gallery(self) -> ImageQuerySet:
-        """What a user can pick and browse: finished images, uploads, cut-outs and images with text layers (no
-        partials, masks, raw outputs)."""
+        """What a user can pick and browse: finished images, uploads, cut-outs, images with text layers and
+        fallback picks (no partials, masks, raw outputs)."""
         return self.filter(kind__in=ImageAsset.GALLERY_KINDS)
 
     def from_source(self, source: str) -> ImageQuerySet:
@@ -58,8 +58,9 @@ class ImageAsset(models.Model):
         MASK = "mask", "Mask"
         CUTOUT = "cutout", "Cut-out (transparent background)"
         OVERLAY = "overlay", "With text layers"
+        FALLBACK = "fallback", "From the fallback library"
 
-    GALLERY_KINDS = (Kind.FINAL, Kind.UPLOAD, Kind.CUTOUT, Kind.OVERLAY)
+    GALLERY_KINDS = (Kind.FINAL, Kind.UPLOAD, Kind.CUTOUT, Kind.OVERLAY, Kind.FALLBACK)
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
     job = models.ForeignKey(

@@ -44,6 +44,12 @@ class GenerationJob(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class BlockResolution(models.TextChoices):
+        NONE = "", "None"
+        REPHRASED = "rephrased", "Rephrased"
+        FALLBACK_IMAGE = "fallback_image", "Fallback image"
+        RETRIED_LOW = "retried_low", "Retried at low moderation"
+
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
     IMAGE_API_KINDS = (Kind.IMAGE_GENERATE, Kind.IMAGE_EDIT)
 
@@ -69,6 +75,12 @@ class GenerationJob(models.Model):
         max_length=10, blank=True, help_text="For a moderation block: input or output."
     )
     blocked_categories = models.JSONField(default=list, blank=True)
+    block_resolution = models.CharField(
+        max_length=20,
+        choices=BlockResolution.choices,
+        blank=True,
+        help_text="For a moderation block: the way around it the user took.",
+    )
     upstream_request_id = models.CharField(max_length=80, blank=True)
     previous_response_id = models.CharField(
         max_length=80, blank=True, help_text="Responses API: the response this call continued."

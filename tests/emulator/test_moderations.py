@@ -136,3 +136,16 @@ def test_it_rejects_an_unknown_category_to_flag(client):
         )
 
     assert caught.value.code == "unknown_emulator_fault"
+
+
+def test_it_rejects_a_text_part_without_its_text(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.moderations.create(input=[{"type": "text"}])  # type: ignore[list-item]
+
+    assert (caught.value.code, caught.value.param) == ("missing_required_parameter", "input[0].text")
+
+
+def test_a_block_marker_is_flagged_too(client):
+    moderation = client.moderations.create(input="a poster [block]")
+
+    assert moderation.results[0].flagged is True

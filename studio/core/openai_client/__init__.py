@@ -24,19 +24,24 @@ from studio.core.openai_client.events import (
 )
 from studio.core.openai_client.images import create_images, stream_image
 from studio.core.openai_client.responses import respond
+from studio.core.openai_client.text import Moderation, Rewrite, moderate, rewrite
 
 __all__ = [
     "CallUsage",
     "Event",
     "FinalImage",
     "InputImage",
+    "Moderation",
     "PartialImage",
     "RequestStarted",
     "ResponseCompleted",
+    "Rewrite",
     "create_images",
     "data_url",
     "get_client",
+    "moderate",
     "respond",
+    "rewrite",
     "stream_image",
     "translate_error",
 ]

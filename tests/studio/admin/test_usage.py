@@ -180,3 +180,29 @@ def test_the_date_drill_down_is_the_one_django_would_show(staff_client, records,
         response = staff_client.get(URL, params)
         assert response.context["usage_drilldown"] == date_hierarchy(response.context["cl"]), params
     assert b'class="toplinks"' in staff_client.get(URL).content
+
+
+@pytest.mark.django_db
+def test_it_counts_moderation_blocks_by_stage_and_resolution(admin_client, alice):
+    from studio.models import GenerationJob
+
+    def blocked(stage: str, resolution: str = "") -> None:
+        GenerationJob.objects.create(
+            owner=alice,
+            kind="image_generate",
+            status="failed",
+            error_code="moderation_blocked",
+            blocked_stage=stage,
+            block_resolution=resolution,
+        )
+
+    blocked("input", "rephrased")
+    blocked("input")
+    blocked("output", "retried_low")
+
+    response = admin_client.get("/admin/studio/usagerecord/")
+
+    rows = {row["stage"]: row for row in response.context["block_counts"]}
+    assert rows["input"]["resolutions"] == [1, 0, 0, 1] and rows["input"]["total"] == 2
+    assert rows["output"]["resolutions"] == [0, 0, 1, 0]
+    assert b'id="block-counts"' in response.content
