@@ -37,7 +37,7 @@ function addFiles(input, files) {
 function addHints() {
   for (const form of document.forms) {
     const input = dropInput(form);
-    if (!input || form.dataset.dropZone) continue;
+    if (!input || "dropZone" in form.dataset) continue;
     form.dataset.dropZone = "";
     const hint = document.createElement("p");
     hint.className = "drop-hint";

@@ -1,7 +1,7 @@
 """Long content for layout tests: a conversation with a long title and long prompts, Studio jobs with long prompts,
 many gallery images (some 3:2). Run in the server's environment with `manage.py shell -c`; prints the ids."""
 
-SEED = r'''
+SEED = r"""
 import io, json
 from PIL import Image
 from django.contrib.auth import get_user_model
@@ -39,4 +39,4 @@ wide = store_image(user, png((1536, 1024), (200, 120, 40)), kind="upload")
 for i in range(12):
     store_image(user, png((1024, 1536) if i % 3 == 0 else (1024, 1024), (i * 20, 200 - i * 10, 100)), kind="upload")
 print(json.dumps({"conversation": conversation.pk, "wide_image": wide.pk}))
-'''
+"""
