@@ -1,7 +1,8 @@
 // Uploads by drag and drop and by paste, on any page, from generic markup: a form with a visible file input
 // (or the one marked `data-drop-target`) becomes a drop zone for it. Dropped or pasted images are put in the
 // input's files (appended when it takes several), then `input` and `change` are dispatched, so the page reacts
-// as if they had been chosen in the file picker. Mark an input `data-no-drop` to leave it alone.
+// as if they had been chosen in the file picker. Mark an input `data-no-drop` to leave it alone, and give it
+// `data-drop-hint` to say something else than "Drop images here, or paste them" beside it.
 // Listeners sit on the document: htmx may swap a form whole.
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
@@ -41,7 +42,8 @@ function addHints() {
     form.dataset.dropZone = "";
     const hint = document.createElement("p");
     hint.className = "drop-hint";
-    hint.textContent = input.multiple ? "Drop images here, or paste them" : "Drop an image here, or paste it";
+    hint.textContent = input.dataset.dropHint
+      ?? (input.multiple ? "Drop images here, or paste them" : "Drop an image here, or paste it");
     input.after(hint);
   }
 }

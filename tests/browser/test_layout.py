@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESIGNER_PASSWORD, RECORD_CSP_VIOLATIONS, log_in
+from tests.browser.file_events import DROP
 from tests.browser.long_content import SEED
 from tests.support.images import solid
 
@@ -293,25 +294,6 @@ def test_the_sheet_fits_a_phone(browse, atelier_server, seeded):
 
 
 # -- Uploads by drag and drop and by paste -------------------------------------------------------------
-
-DROP = """
-([kind, selector, data, name]) => {
-  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-  const files = new DataTransfer();
-  files.items.add(new File([bytes], name, { type: "image/png" }));
-  const target = document.querySelector(selector);
-  if (kind === "paste") {
-    target.focus();
-    target.dispatchEvent(new ClipboardEvent("paste", { clipboardData: files, bubbles: true, cancelable: true }));
-    return;
-  }
-  for (const type of ["dragenter", "dragover"]) {
-    target.dispatchEvent(new DragEvent(type, { dataTransfer: files, bubbles: true, cancelable: true }));
-  }
-  window.__draggingWhileOver = target.closest("form").hasAttribute("data-dragging");
-  target.dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true }));
-}
-"""
 
 
 def png_base64(size=(1024, 1024), colour=(30, 120, 200)) -> str:

@@ -227,3 +227,23 @@ def test_painting_with_a_finger_on_a_phone(phone, artifacts_dir):
     assert alpha.getpixel((700, 100)) == 255
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # painting did not scroll the page
     page.screenshot(path=artifacts_dir / "mask-editor-390.png", full_page=True)
+
+
+def test_a_mask_dropped_or_pasted_on_the_editor_replaces_the_painted_one(editor):
+    from tests.browser.file_events import DROP
+    from tests.support.images import alpha_mask
+
+    page = editor
+    expect(page.get_by_text("Or drop a mask on the image, or paste one")).to_be_visible()
+    mask = base64.b64encode(alpha_mask((800, 600), (500, 100, 700, 300))).decode()
+    page.evaluate(DROP, ["drop", ".editor-canvas", mask, "mask.png"])
+    page.wait_for_function("!document.getElementById('mask-editor').maskEditor.isEmpty()")
+    alpha = exported_alpha(page)
+    assert alpha.getpixel((600, 200)) == 0
+    assert alpha.getpixel((100, 500)) == 255
+    page.get_by_role("button", name="Undo").click()
+    assert page.evaluate("document.getElementById('mask-editor').maskEditor.isEmpty()")
+    other = base64.b64encode(alpha_mask((800, 600), (0, 0, 100, 100))).decode()
+    page.evaluate(DROP, ["paste", ".mask-editor", other, "pasted.png"])
+    page.wait_for_function("!document.getElementById('mask-editor').maskEditor.isEmpty()")
+    assert exported_alpha(page).getpixel((50, 50)) == 0

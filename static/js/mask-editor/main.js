@@ -78,6 +78,17 @@ class MaskEditor {
       this.control(name).addEventListener("input", () => { this.tintDirty = true; this.requestDraw(); });
     }
     this.control("size").addEventListener("input", () => this.updateCursorSize());
+    this.root.querySelector("[data-mask-upload]")?.addEventListener("change", (event) => {
+      this.loadMaskFile(event.target.files[0]);
+      event.target.value = "";  // not sent with the form: the mask goes as the painted one
+    });
+  }
+
+  async loadMaskFile(file) {
+    if (!file) return;
+    const bitmap = await createImageBitmap(file);
+    this.change(() => this.mask.load(bitmap));
+    bitmap.close();
   }
 
   setTool(tool) {
