@@ -94,6 +94,48 @@ def test_no_page_scrolls_sideways(browse, atelier_server, seeded, artifacts_dir,
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+# Pairs of controls whose boxes (each line box of a wrapped link) cross. What is pinned (the sticky composer)
+# floats over the page on purpose and is left out.
+OVERLAPS = """
+() => {
+  const pinned = (el) => { for (let n = el; n; n = n.parentElement) if (["sticky", "fixed"].includes(getComputedStyle(n).position)) return true; return false; };
+  const controls = [...document.querySelectorAll("main a[href], main button, main input:not([type=hidden]), main select, main textarea, main summary")]
+    .filter((el) => el.checkVisibility({ visibilityProperty: true }) && !pinned(el))
+    .map((el) => [el, [...el.getClientRects()].filter((r) => r.width > 0 && r.height > 0)]);
+  const name = (el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 30)}"`;
+  const cross = (ra, rb) => Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left) > 1 && Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top) > 1;
+  const found = [];
+  controls.forEach(([a, ras], i) => controls.slice(i + 1).forEach(([b, rbs]) => {
+    if (a.contains(b) || b.contains(a)) return;
+    if (ras.some((ra) => rbs.some((rb) => cross(ra, rb)))) found.push(`${name(a)} and ${name(b)}`);
+  }));
+  return found;
+}
+"""
+
+# The conversation's header (templates/conversations/conversation.html, static/css/conversations.css) does not
+# wrap at 390 px: its Rename button runs under the cost and Delete. The fix belongs in conversations.css:
+# `.thread-header { flex-wrap: wrap; } .rename-form { flex: 1 1 14rem; }`.
+THREAD_HEADER = pytest.mark.xfail(
+    strict=True, reason="the conversation header needs conversations.css to wrap"
+)
+
+
+@pytest.mark.parametrize(
+    "width,name",
+    [
+        pytest.param(width, name, marks=THREAD_HEADER if (width, name) == (390, "conversation") else ())
+        for width in (390, 768)
+        for name in ("conversation", "studio", "gallery", "editor", "api")
+    ],
+)
+def test_no_two_controls_overlap(browse, atelier_server, seeded, width, name):
+    page = browse(width)
+    page.goto(atelier_server.base_url + paths(seeded)[name])
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(OVERLAPS) == []
+
+
 @pytest.mark.parametrize("width", [390, 768])
 def test_the_login_page_fits(chromium_browser, atelier_server, width):
     context = chromium_browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
@@ -115,7 +157,7 @@ def test_every_navigation_link_is_on_screen_and_works(browse, atelier_server, wi
         link = navigation.get_by_role("link", name=name, exact=True)
         expect(link).to_be_visible()
         box = link.bounding_box()
-        assert 0 <= box["x"] and box["x"] + box["width"] <= width, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, name
         assert page.evaluate(  # nothing covers it: a click lands on the link itself
             "([x, y, name]) => document.elementFromPoint(x, y)?.closest('a')?.textContent.trim() === name",
             [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, name],
@@ -328,3 +370,20 @@ def test_pasting_an_image_adds_it_to_the_focused_forms_upload(browse, atelier_se
     assert names == ["first.png", "second.png"]  # a multiple input collects them
     expect(page.locator("#id_upload_count")).to_have_value("2")
     expect(page.get_by_label("Prompt")).to_have_value("")  # no text was pasted instead
+
+
+def test_enter_in_the_studio_prompt_is_a_new_line_and_ctrl_enter_generates(browse, atelier_server):
+    page = browse(1440)
+    page.goto(f"{atelier_server.base_url}/studio/")
+    jobs = page.locator(".job-card")
+    before = jobs.count()
+    prompt = page.get_by_label("Prompt")
+    prompt.press_sequentially("two lines")
+    prompt.press("Enter")
+    prompt.press_sequentially("of prompt")
+    expect(prompt).to_have_value("two lines\nof prompt")
+    page.wait_for_timeout(300)
+    assert jobs.count() == before
+    prompt.press("Control+Enter")
+    expect(jobs).to_have_count(before + 1)
+    expect(jobs.first).to_contain_text("two lines")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 
 import pytest
 from PIL import Image
@@ -202,7 +203,7 @@ def touch_stroke(page, points) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
 
     touch("touchStart", screen[0])
-    for (x0, y0), (x1, y1) in zip(screen, screen[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(screen):
         for step in range(1, 9):
             touch("touchMove", (x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8))
     touch("touchEnd")
