@@ -29,7 +29,7 @@ def open_editor(page, server) -> None:
     log_in(page, server)
     page.goto(f"{server.base_url}/images/{image_id}/edit")
     expect(page.get_by_role("img", name="The image with its mask")).to_be_visible()
-    page.wait_for_function("document.getElementById('mask-editor').maskEditor?.image.complete")
+    page.wait_for_function("() => document.getElementById('mask-editor').maskEditor?.image.complete")
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_sending_attaches_the_mask_and_reopening_restores_it(editor, atelier_ser
     expect(page.get_by_role("slider", name="Compare before and after").first).to_be_visible()
     page.go_back()
     page.reload()
-    page.wait_for_function("!document.getElementById('mask-editor').maskEditor.isEmpty()")
+    page.wait_for_function("() => !document.getElementById('mask-editor').maskEditor.isEmpty()")
     alpha = exported_alpha(page)
     assert alpha.getpixel((400, 250)) == 0
     assert alpha.getpixel((100, 500)) == 255
@@ -238,7 +238,7 @@ def test_a_mask_dropped_or_pasted_on_the_editor_replaces_the_painted_one(editor)
     expect(page.get_by_text("Or drop a mask on the image, or paste one")).to_be_visible()
     mask = base64.b64encode(alpha_mask((800, 600), (500, 100, 700, 300))).decode()
     page.evaluate(DROP, ["drop", ".editor-canvas", mask, "mask.png"])
-    page.wait_for_function("!document.getElementById('mask-editor').maskEditor.isEmpty()")
+    page.wait_for_function("() => !document.getElementById('mask-editor').maskEditor.isEmpty()")
     alpha = exported_alpha(page)
     assert alpha.getpixel((600, 200)) == 0
     assert alpha.getpixel((100, 500)) == 255
@@ -246,5 +246,5 @@ def test_a_mask_dropped_or_pasted_on_the_editor_replaces_the_painted_one(editor)
     assert page.evaluate("document.getElementById('mask-editor').maskEditor.isEmpty()")
     other = base64.b64encode(alpha_mask((800, 600), (0, 0, 100, 100))).decode()
     page.evaluate(DROP, ["paste", ".mask-editor", other, "pasted.png"])
-    page.wait_for_function("!document.getElementById('mask-editor').maskEditor.isEmpty()")
+    page.wait_for_function("() => !document.getElementById('mask-editor').maskEditor.isEmpty()")
     assert exported_alpha(page).getpixel((50, 50)) == 0
