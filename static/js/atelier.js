@@ -44,12 +44,15 @@ document.addEventListener("htmx:after:request", (event) => {
   requestAnimationFrame(() => document.querySelector("#turns > .turn:last-child")?.scrollIntoView({ behavior: "smooth", block: "end" }));
 });
 
-// Enter sends, Shift+Enter makes a new line.
+// Ctrl/Cmd+Enter in a prompt sends it (by the form's main button). In the conversation's composer Enter alone
+// sends too and Shift+Enter makes a new line; in the Studio, where a run costs more, Enter is a new line.
 document.addEventListener("keydown", (event) => {
-  if (event.target.id === "id_prompt" && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    event.target.form.requestSubmit();
-  }
+  if (event.target.id !== "id_prompt" || event.key !== "Enter" || event.isComposing) return;
+  const send = event.ctrlKey || event.metaKey || (!event.shiftKey && event.target.closest("#composer"));
+  if (!send) return;
+  event.preventDefault();
+  const form = event.target.form;
+  form.requestSubmit(form.querySelector("button[type=submit].btn-primary") ?? undefined);
 });
 
 // Live size validation with the server's own rules, and a one-click "use nearest valid size".

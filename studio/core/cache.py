@@ -66,3 +66,17 @@ def reuse(source: GenerationJob, **fields) -> GenerationJob:
     )
     events.job_finished.send(sender=GenerationJob, job_id=job.pk)  # inside queue_job's transaction
     return job
+
+
+def copies_of(image: ImageAsset) -> list[ImageAsset]:
+    """The rows that cache hits made of `image` (the same file, in jobs answered from its job)."""
+    if image.job_id is None or image.kind != ImageAsset.Kind.FINAL:
+        return []
+    return list(
+        ImageAsset.objects.filter(
+            job__cached_from=image.job_id,
+            kind=ImageAsset.Kind.FINAL,
+            sha256=image.sha256,
+            output_index=image.output_index,
+        )
+    )

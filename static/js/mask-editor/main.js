@@ -4,6 +4,20 @@
 import { Mask } from "./mask.js";
 
 const MIN_ZOOM = 0.05;
+const NOT_TEXT = ["button", "checkbox", "color", "file", "image", "radio", "range", "reset", "submit"];
+
+// Typing in a field: no shortcut takes the key (the same rule as static/js/shortcuts.js).
+function isTyping(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.closest("textarea, select, [contenteditable]:not([contenteditable='false'])")) return true;
+  return target.matches("input") && !NOT_TEXT.includes(target.type);
+}
+
+// A control that Space activates by itself (a button, a checkbox, a link...): Space is then not for panning.
+function pressesSomething(target) {
+  return target instanceof Element && Boolean(target.closest(
+    "button, a[href], summary, input[type=checkbox], input[type=radio], input[type=button], input[type=submit], input[type=color], input[type=file]"));
+}
 const MAX_ZOOM = 16;
 
 class MaskEditor {
@@ -57,7 +71,6 @@ class MaskEditor {
         undo: () => this.undo(), redo: () => this.redo(), invert: () => this.change(() => this.mask.invert()),
         clear: () => this.change(() => this.mask.clear()), fill: () => this.change(() => this.mask.fill()),
         "zoom-in": () => this.zoomBy(1.25), "zoom-out": () => this.zoomBy(0.8), fit: () => this.fit(),
-        help: () => this.toggleHelp(),
       };
       actions[button.dataset.action]?.();
     });
@@ -65,6 +78,17 @@ class MaskEditor {
       this.control(name).addEventListener("input", () => { this.tintDirty = true; this.requestDraw(); });
     }
     this.control("size").addEventListener("input", () => this.updateCursorSize());
+    this.root.querySelector("[data-mask-upload]")?.addEventListener("change", (event) => {
+      this.loadMaskFile(event.target.files[0]);
+      event.target.value = "";  // not sent with the form: the mask goes as the painted one
+    });
+  }
+
+  async loadMaskFile(file) {
+    if (!file) return;
+    const bitmap = await createImageBitmap(file);
+    this.change(() => this.mask.load(bitmap));
+    bitmap.close();
   }
 
   setTool(tool) {
@@ -73,12 +97,6 @@ class MaskEditor {
       button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
     }
     this.root.dataset.tool = tool;
-  }
-
-  toggleHelp() {
-    const help = this.root.querySelector(".editor-help");
-    help.hidden = !help.hidden;
-    this.root.querySelector('[data-action="help"]').setAttribute("aria-expanded", String(!help.hidden));
   }
 
   // -- Changes and history ---------------------------------------------------------------------------
@@ -282,11 +300,12 @@ class MaskEditor {
     this.cursor.style.margin = `${-diameter / 2}px 0 0 ${-diameter / 2}px`;
   }
 
-  // -- Keys: matched on event.code, so keyboard layouts do not matter ---------------------------------
+  // -- Keys: matched on event.code, so keyboard layouts do not matter. The shortcut sheet ("?") is
+  // static/js/shortcuts.js's. --------------------------------------------------------------------------
 
   bindKeys() {
     document.addEventListener("keydown", (event) => {
-      if (event.target.closest?.("textarea, input[type=text], input[type=number], select")) return;
+      if (isTyping(event.target) || event.defaultPrevented || document.querySelector("dialog[open]")) return;
       const mod = event.ctrlKey || event.metaKey;
       if (mod && event.code === "KeyZ") {
         event.preventDefault();
@@ -303,8 +322,8 @@ class MaskEditor {
         KeyF: () => this.fit(),
         Equal: () => this.zoomBy(1.25),
         Minus: () => this.zoomBy(0.8),
-        Slash: () => this.toggleHelp(),
       };
+      if (event.code === "Space" && pressesSomething(event.target)) return;  // Space presses buttons
       if (event.code === "Space") {
         this.spaceHeld = true;
         this.root.dataset.panning = "true";

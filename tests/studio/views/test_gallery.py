@@ -117,3 +117,49 @@ def test_deleting_an_edit_takes_its_raw_output_and_keeps_the_mask_the_original_s
     alice_client.post(f"/images/{photo.pk}/delete")
     assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.MASK).exists()
     assert media_files(settings) == set()
+
+
+def test_a_cache_hit_shows_its_image_once(alice_client, alice, emulator, django_capture_on_commit_callbacks):
+    from tests.support.factories import image_request, run_image_job
+
+    first = run_image_job(alice, django_capture_on_commit_callbacks, image_request("a cached lighthouse"))
+    again = run_image_job(alice, django_capture_on_commit_callbacks, image_request("a cached lighthouse"))
+    assert again.cached_from_id == first.pk
+    assert ImageAsset.objects.filter(job=again, kind=ImageAsset.Kind.FINAL).count() == 1
+    listed = list(alice_client.get("/gallery/").context["page"])
+    assert [image.job_id for image in listed] == [first.pk]
+
+
+def test_deleting_an_image_takes_its_cache_copies(
+    alice_client, alice, emulator, django_capture_on_commit_callbacks
+):
+    from tests.support.factories import image_request, run_image_job
+
+    first = run_image_job(alice, django_capture_on_commit_callbacks, image_request("a cached kite"))
+    again = run_image_job(alice, django_capture_on_commit_callbacks, image_request("a cached kite"))
+    original = ImageAsset.objects.get(job=first, kind=ImageAsset.Kind.FINAL)
+    alice_client.post(f"/images/{original.pk}/delete")
+    assert not ImageAsset.objects.filter(job__in=[first, again], kind=ImageAsset.Kind.FINAL).exists()
+    assert list(alice_client.get("/gallery/").context["page"]) == []
+
+
+def test_deleting_a_turns_image_takes_its_partials_so_the_turn_shows_no_blurry_preview(
+    alice_client, alice, emulator, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    turn = send_turn(conversation, "a green teapot", django_capture_on_commit_callbacks)
+    final = ImageAsset.objects.get(job=turn.job, kind=ImageAsset.Kind.FINAL)
+    partials = list(ImageAsset.objects.filter(job=turn.job, kind=ImageAsset.Kind.PARTIAL))
+    assert partials
+    alice_client.post(f"/images/{final.pk}/delete", headers={"HX-Request": "true"})
+    assert not ImageAsset.objects.filter(job=turn.job).exists()
+    page = alice_client.get(conversation.get_absolute_url()).content.decode()
+    assert "is-partial" not in page
+    assert not any(f"/images/{p.pk}" in page for p in partials)
+
+
+def test_charlie_cannot_delete_alices_image(alice, charlie, client):
+    (image,) = make_images(alice, 1)
+    client.force_login(charlie)
+    assert client.post(f"/images/{image.pk}/delete").status_code == 404
+    assert ImageAsset.objects.filter(pk=image.pk).exists()
