@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from conversations import views as conversation_views
 from studio import api
-from studio.views import api_keys, editor, gallery, health, images, studio
+from studio.views import api_keys, editor, finalize, gallery, health, images, studio
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -15,13 +15,18 @@ urlpatterns = [
     path("studio/submit", studio.submit, name="studio_submit"),
     path("studio/estimate", studio.estimate, name="studio_estimate"),
     path("studio/jobs/<int:pk>/", studio.job_fragment, name="studio_job"),
-    path("studio/jobs/<int:pk>/finalize", studio.finalize, name="studio_finalize"),
+    path("studio/jobs/<int:pk>/finalize", finalize.rerun, name="studio_finalize"),
+    path("studio/jobs/<int:pk>/finalize/estimate", finalize.rerun_estimate, name="studio_finalize_estimate"),
     path("studio/jobs/<int:pk>/stop", studio.stop, name="studio_stop"),
     path("studio/jobs/<int:pk>/retry", studio.retry, name="studio_retry"),
     path("gallery/", gallery.gallery, name="gallery"),
     path("images/<int:pk>/favourite", gallery.toggle_favourite, name="image_favourite"),
     path("images/<int:pk>/delete", gallery.delete_image, name="image_delete"),
     path("images/<int:pk>/edit", editor.editor, name="image_editor"),
+    path("images/<int:pk>/finalize", finalize.finalize_image, name="image_finalize"),
+    path(
+        "images/<int:pk>/finalize/estimate", finalize.finalize_image_estimate, name="image_finalize_estimate"
+    ),
     path("images/<int:pk>/", images.image_file, name="image"),
     path("images/<int:pk>/thumb", images.image_thumbnail, name="image_thumbnail"),
     path("images/<int:pk>/download", images.image_download, name="image_download"),

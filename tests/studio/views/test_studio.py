@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -62,7 +64,7 @@ def test_it_generates_several_images_into_a_grid(
     assert [(s["n"], s["stream"], s["partial_images"]) for s in sent] == [(1, True, 1)] * 3
     assert len({s["prompt"] for s in sent}) == 1
     fragment = alice_client.get(f"/studio/jobs/{job.pk}/").content
-    assert fragment.count(b'class="tile stage"') == 3
+    assert fragment.count(b"data-tile=") == 3
     assert UsageRecord.objects.filter(job=job).count() == 3
 
 
@@ -104,24 +106,148 @@ def test_the_cache_is_per_user(alice_client, client, charlie, emulator, django_c
     assert len(image_requests(emulator)) == 2
 
 
-def test_finalize_reruns_a_draft_at_high_quality_linked_to_it(
+def draft_with(client, capture, **data) -> tuple[GenerationJob, list[ImageAsset]]:
+    post(client, capture, {"action": "draft", **data})
+    draft = GenerationJob.objects.order_by("-pk").first()
+    return draft, list(draft.images.filter(kind=ImageAsset.Kind.FINAL).order_by("output_index"))
+
+
+def finalize(client, capture, url, data):
+    with capture(execute=True):
+        return client.post(url, data, headers={"HX-Request": "true"})
+
+
+def test_finalize_sends_the_picked_image_as_a_high_quality_edit_of_one_image(
     alice, alice_client, emulator, django_capture_on_commit_callbacks
 ):
-    post(alice_client, django_capture_on_commit_callbacks, {"action": "draft"})
-    draft = GenerationJob.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(
-            f"/studio/jobs/{draft.pk}/finalize",
-            {"size": "1536x1024", "output_format": "webp"},
-            headers={"HX-Request": "true"},
-        )
+    capture = django_capture_on_commit_callbacks
+    draft, images = draft_with(alice_client, capture, n="3", output_format="jpeg", output_compression="80")
+    picked = images[1]
+    form = alice_client.get(f"/images/{picked.pk}/finalize", headers={"HX-Request": "true"})
+    assert b"Finalize image 2" in form.content
+    assert b'value="1024x1024"' in form.content  # the draft's size and format, chosen already
+    response = finalize(
+        alice_client, capture, f"/images/{picked.pk}/finalize", {"size": "1536x1024", "output_format": "png"}
+    )
     assert response.status_code == 200
     final = GenerationJob.objects.exclude(pk=draft.pk).get()
     assert final.draft_of == draft
+    assert final.kind == GenerationJob.Kind.IMAGE_EDIT
+    assert f'id="job-{final.pk}"'.encode() in response.content
+    assert response.headers["HX-Retarget"] == "#jobs"
+    sent = image_requests(emulator, "/v1/images/edits")
+    assert len(sent) == 1  # one image, sent as the input of one edit
+    fields = sent[0]["form"]
+    assert (fields["quality"], fields["size"], fields["output_format"], fields["n"]) == (
+        "high",
+        "1536x1024",
+        "png",
+        "1",
+    )
+    assert "output_compression" not in fields and "moderation" not in fields  # PNG; edits take no moderation
+    assert (
+        fields["prompt"].startswith("Same image, final quality")
+        and "a poster for a jazz night" in fields["prompt"]
+    )
+    with picked.file.open("rb") as handle:
+        assert [f["sha256"] for f in sent[0]["files"]] == [hashlib.sha256(handle.read()).hexdigest()]
+    assert final.status == GenerationJob.Status.SUCCEEDED
+    image = final.images.get(kind=ImageAsset.Kind.FINAL)
+    assert (image.width, image.height, image.format) == (1536, 1024, "png")
+    assert UsageRecord.objects.filter(job=final).exists()
+
+
+def test_finalize_shows_the_price_it_will_reserve_before_sending(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    _, (picked,) = draft_with(alice_client, capture)
+    form = alice_client.get(f"/images/{picked.pk}/finalize", headers={"HX-Request": "true"})
+    shown = Decimal(re.search(rb'class="finalize-price" data-cost="([0-9.]+)"', form.content)[1].decode())
+    bigger = alice_client.get(
+        f"/images/{picked.pk}/finalize/estimate", {"size": "1536x1024", "output_format": "webp"}
+    )
+    assert Decimal(re.search(rb'data-cost="([0-9.]+)"', bigger.content)[1].decode()) != shown
+    invalid = alice_client.get(f"/images/{picked.pk}/finalize/estimate", {"size": "100x100"})
+    assert b"No price" in invalid.content
+    finalize(
+        alice_client, capture, f"/images/{picked.pk}/finalize", {"size": "1024x1024", "output_format": "png"}
+    )
+    final = GenerationJob.objects.get(draft_of__isnull=False)
+    assert final.estimated_cost_usd == shown > 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"size": "100x100", "output_format": "png"},
+            b"Final size: Width and height must both be multiples of 16.",
+        ),
+        ({"size": "", "output_format": "png"}, b"Final size: Choose a size."),
+        ({"size": "1024x1024", "output_format": "gif"}, b"Final format: Select a valid choice. gif"),
+    ],
+)
+def test_a_bad_finalize_answers_in_its_own_form_and_adds_no_card(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks, data, message
+):
+    capture = django_capture_on_commit_callbacks
+    draft, (picked,) = draft_with(alice_client, capture)
+    for url, form_id in (
+        (f"/images/{picked.pk}/finalize", f"finalize-image-{picked.pk}"),
+        (f"/studio/jobs/{draft.pk}/finalize", f"rerun-{draft.pk}"),
+    ):
+        response = finalize(alice_client, capture, url, data)
+        assert response.status_code == 422
+        assert response.headers["HX-Retarget"] == f"#{form_id}"
+        assert response.headers["HX-Reswap"] == "outerHTML"
+        assert f'<form id="{form_id}"'.encode() in response.content
+        assert b'role="alert"' in response.content and message in response.content
+        assert b"job-card" not in response.content
+    assert GenerationJob.objects.count() == 1
+
+
+def test_re_running_the_prompt_at_high_quality_stays_a_second_choice(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    draft, images = draft_with(alice_client, capture, n="2")
+    card = alice_client.get(f"/studio/jobs/{draft.pk}/").content
+    assert card.count(b">Finalize</button>") == 2  # one per image
+    assert b"Re-run the prompt at high quality" in card
+    form = alice_client.get(f"/studio/jobs/{draft.pk}/finalize", headers={"HX-Request": "true"})
+    assert b"2 of them" in form.content
+    response = finalize(
+        alice_client,
+        capture,
+        f"/studio/jobs/{draft.pk}/finalize",
+        {"size": "1536x1024", "output_format": "webp"},
+    )
+    assert response.status_code == 200
+    final = GenerationJob.objects.exclude(pk=draft.pk).get()
+    assert final.draft_of == draft
+    assert final.kind == GenerationJob.Kind.IMAGE_GENERATE
     sent = image_requests(emulator)[-1]["json"]
     assert (sent["quality"], sent["size"], sent["output_format"]) == ("high", "1536x1024", "webp")
-    image = final.images.get(kind=ImageAsset.Kind.FINAL)
-    assert (image.width, image.height, image.format) == (1536, 1024, "webp")
+    assert final.images.filter(kind=ImageAsset.Kind.FINAL).count() == 2
+    final_card = alice_client.get(f"/studio/jobs/{final.pk}/").content
+    assert b">Finalize</button>" not in final_card and b"Re-run the prompt" not in final_card
+
+
+def test_a_finalize_over_budget_says_so_in_its_form(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    from studio.models import Budget
+
+    capture = django_capture_on_commit_callbacks
+    _, (picked,) = draft_with(alice_client, capture)
+    Budget.objects.create(user=alice, monthly_usd=Decimal("0.01"))
+    response = finalize(
+        alice_client, capture, f"/images/{picked.pk}/finalize", {"size": "1024x1024", "output_format": "png"}
+    )
+    assert response.status_code == 422
+    assert b"monthly budget" in response.content
+    assert GenerationJob.objects.count() == 1
 
 
 def test_an_edit_sends_every_image_and_the_mask_and_pastes_the_original_back(
@@ -272,6 +398,14 @@ def test_other_users_never_see_or_act_on_a_job(
     assert client.get(f"/studio/jobs/{job.pk}/").status_code == 404
     for action in ("finalize", "stop", "retry"):
         assert client.post(f"/studio/jobs/{job.pk}/{action}").status_code == 404
+    for url in (f"/images/{image.pk}/finalize", f"/images/{image.pk}/finalize/estimate"):
+        assert client.get(url).status_code == 404
+    assert client.get(f"/studio/jobs/{job.pk}/finalize/estimate").status_code == 404
+    assert (
+        client.post(f"/images/{image.pk}/finalize", {"size": "1024x1024", "output_format": "png"}).status_code
+        == 404
+    )
+    assert GenerationJob.objects.count() == 1
     assert client.get(f"/images/{image.pk}/").status_code == 404
     assert client.post(f"/images/{image.pk}/favourite").status_code == 404
     assert client.post(f"/images/{image.pk}/delete").status_code == 404
@@ -281,7 +415,13 @@ def test_other_users_never_see_or_act_on_a_job(
 
 
 def test_anonymous_users_are_sent_to_login(client):
-    for url in ("/studio/", "/gallery/", "/studio/estimate"):
+    for url in (
+        "/studio/",
+        "/gallery/",
+        "/studio/estimate",
+        "/images/1/finalize",
+        "/studio/jobs/1/finalize/estimate",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/accounts/login/")
@@ -334,3 +474,16 @@ def test_an_edit_over_budget_removes_the_new_uploads_and_mask_but_not_a_picked_u
     assert list(ImageAsset.objects.all()) == [picked]
     files = {str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
     assert files == {picked.file.name, picked.thumbnail.name}
+
+
+def test_the_estimate_prices_draft_at_the_low_quality_it_sends(alice_client):
+    response = alice_client.get("/studio/estimate", {**FORM, "quality": "high", "partial_images": "0"})
+    assert re.search(rb'class="estimate-cost">\s*\$0\.211<', response.content)
+    assert re.search(rb'class="estimate-draft" data-cost="[0-9.]+">\s*\$0\.006<', response.content)
+    assert b"Generate (high)" in response.content and b"Draft (low)" in response.content
+
+
+def test_the_prompt_says_enter_makes_a_new_line_and_ctrl_enter_generates(alice_client):
+    page = alice_client.get("/studio/").content.decode()
+    assert "Enter makes a new line; Ctrl+Enter" in page
+    assert 'aria-describedby="id_prompt_help"' in page and 'id="id_prompt_help"' in page
