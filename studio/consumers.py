@@ -74,6 +74,13 @@ class JobConsumer(OwnedObjectConsumer):
     model = GenerationJob
     group_for = staticmethod(job_group)
 
+    async def connect(self) -> None:
+        await super().connect()
+        if hasattr(self, "group"):
+            # Whatever happened between the page's render and this channel opening (a job starts at once):
+            # the card catches up with the row.
+            await self.job_updated({"type": "job.updated", "job_id": self.pk})
+
     async def job_updated(self, message: dict) -> None:
         html = await database_sync_to_async(self._render_job, thread_sensitive=False)()
         await self.send_json({"content": html, "target": f"#job-{self.pk}", "swap": "outerHTML"})

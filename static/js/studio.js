@@ -21,14 +21,28 @@ function offerTransparency() {
   form.querySelector("[data-transparency-note]").hidden = allowed;
 }
 
+// Compression applies to JPEG and WebP only: for PNG the field is off (and sends nothing), not a stale "100".
+function offerCompression() {
+  const form = studioForm();
+  if (!form) return;
+  const compression = form.querySelector("#id_output_compression");
+  compression.disabled = form.querySelector("#id_output_format").value === "png";
+}
+
+function setUpForm() {
+  offerTransparency();
+  offerCompression();
+}
+
 document.addEventListener("change", (event) => {
   if (!event.target.closest("#studio-form")) return;
   if (event.target.id === "id_model") offerTransparency();
+  if (event.target.id === "id_output_format") offerCompression();
   if (event.target.id === "id_images") countUploads();
 });
 // After htmx swaps a new form in (errors), set it up again.
-document.addEventListener("htmx:after:swap", offerTransparency);
-offerTransparency();
+document.addEventListener("htmx:after:swap", setUpForm);
+setUpForm();
 
 // Enter in the prompt makes a new line and never starts a paid run; Ctrl+Enter (Cmd+Enter on a Mac) generates.
 // Enter in the option fields does not submit either. This listens in the capture phase, ahead of the
