@@ -19,7 +19,7 @@ def test_a_draft_then_its_final_arrive_live(page, atelier_server, artifacts_dir)
     expect(page.locator("#estimate")).to_contain_text("$")
     page.get_by_role("button", name="Draft (low quality)").click()
 
-    draft = page.locator(".job-card").first
+    draft = page.locator(".job-item").first  # the card, and the Finalize form that opens under it
     expect(draft.locator("img.is-partial").first).to_be_visible(timeout=20_000)
     expect(draft.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
     expect(draft.locator(".tile img")).to_have_count(2)

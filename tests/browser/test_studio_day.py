@@ -118,6 +118,12 @@ def test_the_empty_studio_fits_and_enter_never_starts_a_paid_run(
     assert page.request.get(f"{atelier_server.base_url}{icon}").ok
     assert not missing, missing
 
+    # No stale placeholder: compression is off while the format (PNG) has none.
+    expect(page.get_by_label("Compression")).to_be_disabled()
+    page.get_by_label("Format", exact=True).select_option("jpeg")
+    expect(page.get_by_label("Compression")).to_be_enabled()
+    page.get_by_label("Format", exact=True).select_option("png")
+
     prompt = page.get_by_label("Prompt")
     expect(page.locator("#id_prompt_help")).to_contain_text("Ctrl+Enter")
     prompt.fill("A risograph flyer for a bike repair cafe")

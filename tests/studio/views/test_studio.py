@@ -487,3 +487,26 @@ def test_the_prompt_says_enter_makes_a_new_line_and_ctrl_enter_generates(alice_c
     page = alice_client.get("/studio/").content.decode()
     assert "Enter makes a new line; Ctrl+Enter" in page
     assert 'aria-describedby="id_prompt_help"' in page and 'id="id_prompt_help"' in page
+
+
+def test_any_image_can_be_finalized_from_its_own_page_a_conversation_turns_too(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    from tests.support.factories import make_conversation, send_turn
+
+    capture = django_capture_on_commit_callbacks
+    turn = send_turn(make_conversation(alice), "a lantern on a windowsill", capture)
+    image = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    page = alice_client.get(f"/images/{image.pk}/finalize")  # not from htmx: a page of its own
+    assert page.status_code == 200
+    assert b"<h1>Finalize</h1>" in page.content and b'id="size-presets"' in page.content
+    assert b'class="finalize-price"' in page.content
+    with capture(execute=True):
+        response = alice_client.post(
+            f"/images/{image.pk}/finalize", {"size": "1024x1024", "output_format": "png"}
+        )
+    assert response.status_code == 302 and response.headers["Location"] == "/studio/"
+    final = GenerationJob.objects.get(draft_of=turn.job)
+    assert final.kind == GenerationJob.Kind.IMAGE_EDIT and final.status == GenerationJob.Status.SUCCEEDED
+    assert "a lantern on a windowsill" in final.prompt
+    assert b"a lantern on a windowsill" in alice_client.get(f"/studio/jobs/{final.pk}/").content
