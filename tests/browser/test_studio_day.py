@@ -202,6 +202,8 @@ def test_finalize_the_picked_draft_with_its_price_first_and_a_bad_size_answered_
     expect(form).to_contain_text("Finalize image 2")
     expect(form.locator(".finalize-cost")).to_contain_text("$")  # the price, before anything is sent
     assert not low_contrast(page, form.locator(".btn"))
+    weak = [r for r in form.evaluate(f"(form) => ({CONTRAST})(({CARD_TEXT})(form))") if r["ratio"] < 4.5]
+    assert not weak, f"Finalize form text below 4.5:1: {weak}"
     size = form.get_by_label("Final size")
     expect(size).to_be_focused()
     size.fill("100x100")
