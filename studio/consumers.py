@@ -6,8 +6,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.template.loader import render_to_string
 
+from studio.core import budgets
 from studio.core.broadcast import bind_server_loop, job_group
-from studio.models import GenerationJob
+from studio.core.requests import from_json
+from studio.models import GenerationJob, ImageAsset
 from studio.session_sockets import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, SessionBoundConsumer
 
 
@@ -72,6 +74,13 @@ class JobConsumer(OwnedObjectConsumer):
     model = GenerationJob
     group_for = staticmethod(job_group)
 
+    async def connect(self) -> None:
+        await super().connect()
+        if hasattr(self, "group"):
+            # Whatever happened between the page's render and this channel opening (a job starts at once):
+            # the card catches up with the row.
+            await self.job_updated({"type": "job.updated", "job_id": self.pk})
+
     async def job_updated(self, message: dict) -> None:
         html = await database_sync_to_async(self._render_job, thread_sensitive=False)()
         await self.send_json({"content": html, "target": f"#job-{self.pk}", "swap": "outerHTML"})
@@ -89,6 +98,43 @@ class JobConsumer(OwnedObjectConsumer):
         )
         await self.send_json({"content": html, "target": f"#job-{self.pk}-tile-{index}", "swap": "outerHTML"})
 
+    async def job_final(self, message: dict) -> None:
+        """One tile's finished image, before the job's other images are done."""
+        index = message.get("output_index") or 0
+        html = await database_sync_to_async(self._render_final_tile, thread_sensitive=False)(
+            message["image_id"], index
+        )
+        if html:
+            await self.send_json(
+                {"content": html, "target": f"#job-{self.pk}-tile-{index}", "swap": "outerHTML"}
+            )
+
     def _render_job(self) -> str:
         job = GenerationJob.objects.for_user(self.scope["user"]).in_studio().get(pk=self.pk)
-        return render_to_string("studio/_job.html", {"job": job})
+        html = render_to_string("studio/_job.html", {"job": job})
+        if not job.is_active:
+            # The job is settled: the top bar's month spend changes with it (an out-of-band swap).
+            summary = budgets.month_summary(self.scope["user"])
+            html += render_to_string("studio/_budget_meter.html", {"budget_summary": summary, "oob": True})
+        return html
+
+    def _render_final_tile(self, image_id: int, index: int) -> str:
+        image = (
+            ImageAsset.objects.for_user(self.scope["user"])
+            .finals()
+            .filter(job_id=self.pk, pk=image_id)
+            .select_related("job")
+            .first()
+        )
+        if image is None:  # deleted meanwhile: the job's own update will show what is left
+            return ""
+        spec = from_json(image.job.request)
+        context = {
+            "job": image.job,
+            "job_id": self.pk,
+            "index": index,
+            "final": image,
+            "active": True,
+            "original_id": spec.input_image_ids[0] if spec.input_image_ids else None,
+        }
+        return render_to_string("studio/_tile.html", context)

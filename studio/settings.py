@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -106,11 +108,43 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 
+# Management commands that neither serve nor sign anything a browser will send back: an operator may run them
+# (`manage.py shell` on the server, say) without the service's SECRET_KEY. They get a throwaway key, marked
+# insecure; serving (Daphne, runserver, run_worker) and `check` (so `check --deploy` still reports it) need the
+# real one.
+OFFLINE_COMMANDS = frozenset(
+    {
+        "shell",
+        "dbshell",
+        "migrate",
+        "showmigrations",
+        "sqlmigrate",
+        "makemigrations",
+        "createsuperuser",
+        "changepassword",
+        "collectstatic",
+        "dumpdata",
+        "loaddata",
+        "help",
+    }
+)
+
+
+def _running_offline_command() -> bool:
+    argv = sys.argv
+    return (
+        len(argv) > 1 and Path(argv[0]).name in {"manage.py", "django-admin"} and argv[1] in OFFLINE_COMMANDS
+    )
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "django-insecure-atelier-development-only"  # noqa: S105 - DEBUG only
+    elif _running_offline_command():
+        SECRET_KEY = "django-insecure-offline-command-" + secrets.token_urlsafe(32)
+    else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    SECRET_KEY = "django-insecure-atelier-development-only"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -6,7 +6,18 @@ from django.urls import include, path
 
 from conversations import views as conversation_views
 from studio import api
-from studio.views import api_keys, checks, cutout, editor, gallery, health, images, studio, text_layers
+from studio.views import (
+    api_keys,
+    checks,
+    cutout,
+    editor,
+    finalize,
+    gallery,
+    health,
+    images,
+    studio,
+    text_layers,
+)
 
 urlpatterns = [
     path("", conversation_views.index, name="home"),
@@ -15,7 +26,8 @@ urlpatterns = [
     path("studio/submit", studio.submit, name="studio_submit"),
     path("studio/estimate", studio.estimate, name="studio_estimate"),
     path("studio/jobs/<int:pk>/", studio.job_fragment, name="studio_job"),
-    path("studio/jobs/<int:pk>/finalize", studio.finalize, name="studio_finalize"),
+    path("studio/jobs/<int:pk>/finalize", finalize.rerun, name="studio_finalize"),
+    path("studio/jobs/<int:pk>/finalize/estimate", finalize.rerun_estimate, name="studio_finalize_estimate"),
     path("studio/jobs/<int:pk>/stop", studio.stop, name="studio_stop"),
     path("studio/jobs/<int:pk>/retry", studio.retry, name="studio_retry"),
     path("studio/prompt-check", checks.prompt_check, name="prompt_check"),
@@ -40,6 +52,10 @@ urlpatterns = [
     path("images/<int:pk>/text/preview", text_layers.text_preview, name="image_text_preview"),
     path("images/<int:pk>/text/room", text_layers.text_room_prompt, name="image_text_room"),
     path("images/<int:pk>/text/export", text_layers.text_export, name="image_text_export"),
+    path("images/<int:pk>/finalize", finalize.finalize_image, name="image_finalize"),
+    path(
+        "images/<int:pk>/finalize/estimate", finalize.finalize_image_estimate, name="image_finalize_estimate"
+    ),
     path("images/<int:pk>/", images.image_file, name="image"),
     path("images/<int:pk>/thumb", images.image_thumbnail, name="image_thumbnail"),
     path("images/<int:pk>/download", images.image_download, name="image_download"),

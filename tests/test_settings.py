@@ -97,3 +97,36 @@ def test_it_reads_the_extra_headers_and_timeouts_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "{'OpenAI-Organization': 'org-123'} 3.0 600.0"
+
+
+def test_an_offline_command_like_shell_runs_without_a_secret_key(tmp_path):
+    """`manage.py shell` on a server whose key lives in the service's environment: it works with Django set
+    up (models and the database), while serving and `check --deploy` still require the key."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="studio.settings",
+        ATELIER_ENV_FILE="/nonexistent",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    code = "from studio.models import GenerationJob; print('jobs:', GenerationJob.objects.count())"
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert manage("migrate", "-v", "0").returncode == 0
+    shell = manage("shell", "-c", code)
+    assert shell.returncode == 0, shell.stderr
+    assert "jobs: 0" in shell.stdout
+    assert "settings are not configured" not in shell.stdout + shell.stderr
+    deploy = manage("check", "--deploy")
+    assert deploy.returncode != 0
+    assert "SECRET_KEY must be set" in deploy.stderr

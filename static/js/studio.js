@@ -21,11 +21,58 @@ function offerTransparency() {
   form.querySelector("[data-transparency-note]").hidden = allowed;
 }
 
+// Compression applies to JPEG and WebP only: for PNG the field is off (and sends nothing), not a stale "100".
+function offerCompression() {
+  const form = studioForm();
+  if (!form) return;
+  const compression = form.querySelector("#id_output_compression");
+  compression.disabled = form.querySelector("#id_output_format").value === "png";
+}
+
+function setUpForm() {
+  offerTransparency();
+  offerCompression();
+}
+
 document.addEventListener("change", (event) => {
   if (!event.target.closest("#studio-form")) return;
   if (event.target.id === "id_model") offerTransparency();
+  if (event.target.id === "id_output_format") offerCompression();
   if (event.target.id === "id_images") countUploads();
 });
 // After htmx swaps a new form in (errors), set it up again.
-document.addEventListener("htmx:after:swap", offerTransparency);
-offerTransparency();
+document.addEventListener("htmx:after:swap", setUpForm);
+setUpForm();
+
+// Enter in the prompt makes a new line and never starts a paid run; Ctrl+Enter (Cmd+Enter on a Mac) generates.
+// Enter in the option fields does not submit either. This listens in the capture phase, ahead of the
+// conversation page's "Enter sends" (atelier.js), which must not reach the Studio's prompt.
+document.addEventListener("keydown", (event) => {
+  const form = event.target.closest?.("#studio-form");
+  if (!form || event.key !== "Enter" || event.isComposing) return;
+  if (event.ctrlKey || event.metaKey) {
+    event.preventDefault();
+    event.stopPropagation();
+    form.requestSubmit(form.querySelector('button[value="generate"]'));
+    return;
+  }
+  if (event.target.matches("textarea")) event.stopPropagation(); // a new line, as in any text area
+  else if (event.target.matches("input")) event.preventDefault(); // no implicit submission
+}, true);
+
+// Finalize: the form of the picked image (or the re-run) opens under its card; Cancel closes it.
+document.addEventListener("click", (event) => {
+  const cancel = event.target.closest("[data-finalize-cancel]");
+  if (!cancel) return;
+  const slot = cancel.closest(".finalize-slot");
+  if (slot) slot.replaceChildren();
+  else history.back(); // the page of its own (an image opened from elsewhere)
+});
+// A newly shown Finalize form (opened, or sent back with a message) comes into view with its size focused.
+document.addEventListener("htmx:after:swap", () => {
+  const form = document.querySelector(".finalize-form:not([data-shown])");
+  if (!form) return;
+  form.dataset.shown = "";
+  form.scrollIntoView({ block: "nearest" });
+  form.querySelector("input[name=size]")?.focus({ preventScroll: true });
+});

@@ -84,3 +84,10 @@ def job_updated_now(job_id: int, conversation_id: int | None = None) -> bool:
 async def partial_ready(job_id: int, conversation_id: int | None, **image: int | None) -> bool:
     """A partial image is stored: its id, index and size, so the consumer can swap it in without a query."""
     return await send(_groups(job_id, conversation_id), {"type": "job.partial", "job_id": job_id, **image})
+
+
+async def final_ready(job_id: int, *, image_id: int, output_index: int) -> bool:
+    """One of a job's images is finished: its tile can show it before the others are done. Sent to the job's
+    group only (a Studio card's tiles; a conversation's turn has one image, shown when its job ends)."""
+    message = {"type": "job.final", "job_id": job_id, "image_id": image_id, "output_index": output_index}
+    return await send([job_group(job_id)], message)

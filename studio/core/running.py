@@ -182,7 +182,9 @@ async def _consume(run: _Run, stream) -> None:
             await _store_partial(run, event)
         elif isinstance(event, FinalImage):
             # Stored at once (it is never lost, whatever happens next); a paste-back computes a while.
-            run.finals[event.output_index] = await db(_store_final)(run, event)
+            run.finals[event.output_index] = final = await db(_store_final)(run, event)
+            if run.request.n > 1:  # each tile shows its image as it comes; one image shows with the job's end
+                await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=event.output_index)
         elif isinstance(event, CallUsage):
             await db(_record_usage)(run, event)
         elif isinstance(event, ResponseCompleted):

@@ -1,4 +1,4 @@
-"""The Studio: Image API generations and edits, live, with Finalize, Stop and Retry."""
+"""The Studio: Image API generations and edits, live, with Stop and Retry (Finalize: views/finalize.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from django_htmx.http import reswap, retarget
 
 from studio.core import budgets, pricing, sizes
 from studio.core.jobs import cancel_job, queue_job, retry_job
-from studio.core.requests import from_json, with_options
 from studio.core.storage import delete_assets
-from studio.forms import EstimateForm, FinalizeForm, StudioForm
+from studio.forms import EstimateForm, StudioForm
 from studio.models import GenerationJob
 
 RECENT_JOBS = 12
@@ -71,23 +70,30 @@ def estimate(request: HttpRequest) -> HttpResponse:
     if "upload_count" in form.errors:
         return HttpResponseBadRequest(" ".join(form.errors["upload_count"]))
     data = {**{name: field.initial for name, field in form.fields.items()}, **form.cleaned_data}
-    if request.GET.get("action") == "draft":
-        data["quality"] = "low"
     uploads, n, partials = data.get("upload_count") or 0, data.get("n") or 1, data.get("partial_images") or 0
     inputs = [(i.width, i.height) for i in data.get("gallery_images") or []] + [(1024, 1024)] * uploads
     streams = n if partials and n > 1 else 1  # live variants are n streams, each sending the inputs again
-    result = pricing.estimate(
-        data.get("model") or sizes.DEFAULT_MODEL,
-        data.get("quality") or "auto",
-        data.get("size") if "size" not in form.errors else "1024x1024",
-        n=n,
-        partial_images=partials,
-        input_images=inputs * streams,
-        prompt=data.get("prompt") or "",
-    )
+    quality = data.get("quality") or "auto"
+
+    def price(quality: str) -> pricing.Estimate:
+        return pricing.estimate(
+            data.get("model") or sizes.DEFAULT_MODEL,
+            quality,
+            data.get("size") if "size" not in form.errors else "1024x1024",
+            n=n,
+            partial_images=partials,
+            input_images=inputs * streams,
+            prompt=data.get("prompt") or "",
+        )
+
+    result, draft = price(quality), price("low")  # "Draft" sends the same at low quality, whatever is chosen
+    tabled = not uploads and "size" not in form.errors
     context = {
         "estimate": result,
-        "exact": result.is_exact and not uploads and "size" not in form.errors,
+        "quality": quality,
+        "draft": draft,
+        "exact": result.is_exact and tabled,
+        "draft_exact": draft.is_exact and tabled,
         "streams": streams,
         "resent_inputs": bool(inputs) and streams > 1,
     }
@@ -97,26 +103,6 @@ def estimate(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "studio/_job.html", {"job": _get_job(request, pk)})
-
-
-@require_POST
-def finalize(request: HttpRequest, pk: int) -> HttpResponse:
-    """Run a draft's request again at high quality (optionally at another size and format), linked to it."""
-    draft = _get_job(request, pk)
-    form = FinalizeForm(request.POST, model=draft.image_model)
-    if not form.is_valid():
-        messages.error(request, f"Choose a size {draft.image_model} can make, and PNG, JPEG or WebP.")
-        return _job_or_redirect(request, draft)
-    final_request = with_options(from_json(draft.request), quality="high", **form.changes())
-    try:
-        final = queue_job(draft.owner, final_request, draft_of=draft)
-    except budgets.BudgetExceeded as exc:
-        messages.error(request, exc.message)
-        return _job_or_redirect(request, draft)
-    if request.htmx:
-        response = TemplateResponse(request, "studio/_job_item.html", {"job": _get_job(request, final.pk)})
-        return reswap(retarget(response, "#jobs"), "afterbegin")
-    return redirect("studio")
 
 
 def _job_or_redirect(request: HttpRequest, job: GenerationJob) -> HttpResponse:

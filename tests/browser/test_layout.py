@@ -72,15 +72,10 @@ def sideways_overflow(page) -> list[str]:
     )
 
 
-# The Studio's Finalize row (templates/studio/_job.html, static/css/studio.css) does not wrap: the fix belongs in
-# studio.css (`.finalize-form { flex-wrap: wrap; margin-left: 0; } .finalize-form .input-small { min-width: 0; }`).
-FINALIZE_ROW = pytest.mark.xfail(strict=True, reason="the Studio's Finalize row needs studio.css to wrap")
-
-
 @pytest.mark.parametrize(
     "width,name",
     [
-        pytest.param(width, name, marks=FINALIZE_ROW if (width, name) == (390, "studio") else ())
+        (width, name)
         for width in WIDTHS
         for name in ("conversation", "home", "studio", "gallery", "editor", "api")
     ],

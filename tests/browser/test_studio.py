@@ -1,4 +1,5 @@
-"""The Studio in a real browser: a draft arrives live, then its final, linked to it; the gallery shows both."""
+"""The Studio in a real browser: a draft arrives live, then the final of its second image, linked to it; the gallery
+shows them."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ def test_a_draft_then_its_final_arrive_live(page, atelier_server, artifacts_dir)
     expect(page.locator("#estimate")).to_contain_text("$")
     page.get_by_role("button", name="Draft (low quality)").click()
 
-    draft = page.locator(".job-card").first
+    draft = page.locator(".job-item").first  # the card, and the Finalize form that opens under it
     expect(draft.locator("img.is-partial").first).to_be_visible(timeout=20_000)
     expect(draft.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
     expect(draft.locator(".tile img")).to_have_count(2)
     expect(draft).to_contain_text("Draft")
 
-    draft.get_by_role("button", name="Finalize").click()
+    draft.get_by_role("button", name="Finalize image 2").click()
+    form = draft.locator(".finalize-form")
+    expect(form.locator(".finalize-cost")).to_contain_text("$")
+    form.get_by_role("button", name="Finalize image 2").click()
     final = page.locator(".job-card").first
     expect(final).to_contain_text(re.compile(r"Final of #\d+"), timeout=10_000)
     expect(final.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
@@ -34,7 +38,7 @@ def test_a_draft_then_its_final_arrive_live(page, atelier_server, artifacts_dir)
     page.get_by_role("link", name="Gallery").click()
     page.get_by_label("Search prompts").fill("Lisbon trams")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator(".gallery-item")).to_have_count(4)  # the draft's two and the final's two
+    expect(page.locator(".gallery-item")).to_have_count(3)  # the draft's two and the final of the second
     page.screenshot(path=artifacts_dir / "gallery.png")
 
 

@@ -20,6 +20,9 @@ pytestmark = pytest.mark.django_db
 ROUTES = {
     "studio_job": ("studio_job", "get"),
     "studio_finalize": ("studio_job", "post"),
+    "studio_finalize_estimate": ("studio_job", "get"),
+    "image_finalize": ("image", "post"),
+    "image_finalize_estimate": ("image", "get"),
     "studio_stop": ("studio_job", "post"),
     "studio_retry": ("studio_job", "post"),
     "image_favourite": ("image", "post"),

@@ -50,7 +50,16 @@ async def test_tiles_fill_with_partials_then_the_finished_card(alice, emulator, 
         messages.append(await communicator.receive_json_from(timeout=20))
     tile_targets = {m["target"] for m in messages if "-tile-" in m["target"]}
     assert tile_targets == {f"#job-{job.pk}-tile-0", f"#job-{job.pk}-tile-1"}
-    assert messages[-1]["content"].count('class="tile stage"') == 2
+    # Each tile's final comes on its own, before the job is done: nobody waits for the slowest image.
+    finals = [m for m in messages if "-tile-" in m["target"] and "tile-final" in m["content"]]
+    assert {m["target"] for m in finals} == tile_targets
+    assert all("Download image" in m["content"] for m in finals)
+    card = messages[-1]["content"]
+    assert card.count("data-tile=") == 2
+    assert card.count("tile-final") == 2
+    # The settled job brings the top bar's month spend along, out of band.
+    assert 'id="budget-meter"' in card and 'hx-swap-oob="true"' in card
+    assert "$0.00" not in card.split('id="budget-meter"')[1]
     await communicator.disconnect()
 
 

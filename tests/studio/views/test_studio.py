@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -62,7 +63,7 @@ def test_it_generates_several_images_into_a_grid(
     assert [(s["n"], s["stream"], s["partial_images"]) for s in sent] == [(1, True, 1)] * 3
     assert len({s["prompt"] for s in sent}) == 1
     fragment = alice_client.get(f"/studio/jobs/{job.pk}/").content
-    assert fragment.count(b'class="tile stage"') == 3
+    assert fragment.count(b"data-tile=") == 3
     assert UsageRecord.objects.filter(job=job).count() == 3
 
 
@@ -102,26 +103,6 @@ def test_the_cache_is_per_user(alice_client, client, charlie, emulator, django_c
     client.force_login(charlie)
     post(client, django_capture_on_commit_callbacks)
     assert len(image_requests(emulator)) == 2
-
-
-def test_finalize_reruns_a_draft_at_high_quality_linked_to_it(
-    alice, alice_client, emulator, django_capture_on_commit_callbacks
-):
-    post(alice_client, django_capture_on_commit_callbacks, {"action": "draft"})
-    draft = GenerationJob.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(
-            f"/studio/jobs/{draft.pk}/finalize",
-            {"size": "1536x1024", "output_format": "webp"},
-            headers={"HX-Request": "true"},
-        )
-    assert response.status_code == 200
-    final = GenerationJob.objects.exclude(pk=draft.pk).get()
-    assert final.draft_of == draft
-    sent = image_requests(emulator)[-1]["json"]
-    assert (sent["quality"], sent["size"], sent["output_format"]) == ("high", "1536x1024", "webp")
-    image = final.images.get(kind=ImageAsset.Kind.FINAL)
-    assert (image.width, image.height, image.format) == (1536, 1024, "webp")
 
 
 def test_an_edit_sends_every_image_and_the_mask_and_pastes_the_original_back(
@@ -272,6 +253,14 @@ def test_other_users_never_see_or_act_on_a_job(
     assert client.get(f"/studio/jobs/{job.pk}/").status_code == 404
     for action in ("finalize", "stop", "retry"):
         assert client.post(f"/studio/jobs/{job.pk}/{action}").status_code == 404
+    for url in (f"/images/{image.pk}/finalize", f"/images/{image.pk}/finalize/estimate"):
+        assert client.get(url).status_code == 404
+    assert client.get(f"/studio/jobs/{job.pk}/finalize/estimate").status_code == 404
+    assert (
+        client.post(f"/images/{image.pk}/finalize", {"size": "1024x1024", "output_format": "png"}).status_code
+        == 404
+    )
+    assert GenerationJob.objects.count() == 1
     assert client.get(f"/images/{image.pk}/").status_code == 404
     assert client.post(f"/images/{image.pk}/favourite").status_code == 404
     assert client.post(f"/images/{image.pk}/delete").status_code == 404
@@ -281,7 +270,13 @@ def test_other_users_never_see_or_act_on_a_job(
 
 
 def test_anonymous_users_are_sent_to_login(client):
-    for url in ("/studio/", "/gallery/", "/studio/estimate"):
+    for url in (
+        "/studio/",
+        "/gallery/",
+        "/studio/estimate",
+        "/images/1/finalize",
+        "/studio/jobs/1/finalize/estimate",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/accounts/login/")
@@ -334,3 +329,16 @@ def test_an_edit_over_budget_removes_the_new_uploads_and_mask_but_not_a_picked_u
     assert list(ImageAsset.objects.all()) == [picked]
     files = {str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()}
     assert files == {picked.file.name, picked.thumbnail.name}
+
+
+def test_the_estimate_prices_draft_at_the_low_quality_it_sends(alice_client):
+    response = alice_client.get("/studio/estimate", {**FORM, "quality": "high", "partial_images": "0"})
+    assert re.search(rb'class="estimate-cost">\s*\$0\.211<', response.content)
+    assert re.search(rb'class="estimate-draft" data-cost="[0-9.]+">\s*\$0\.006<', response.content)
+    assert b"Generate (high)" in response.content and b"Draft (low)" in response.content
+
+
+def test_the_prompt_says_enter_makes_a_new_line_and_ctrl_enter_generates(alice_client):
+    page = alice_client.get("/studio/").content.decode()
+    assert "Enter makes a new line; Ctrl+Enter" in page
+    assert 'aria-describedby="id_prompt_help"' in page and 'id="id_prompt_help"' in page
