@@ -39,8 +39,8 @@ class TurnForm(ImageOptionsForm):
             parent = self.conversation.turns.select_related("job").filter(pk=parent_id).first()
         if parent is None:
             raise forms.ValidationError("That turn is not part of this conversation.")
-        if not parent.response_id:
-            raise forms.ValidationError("You can only continue from a turn that finished.")
+        if not parent.can_continue_from:
+            raise forms.ValidationError("You can only continue from a turn that finished (or a kept draft).")
         return parent
 
 

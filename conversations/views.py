@@ -13,7 +13,7 @@ from conversations import services
 from conversations.forms import RenameForm, TurnForm
 from conversations.models import Conversation, Turn
 from studio.core import budgets
-from studio.core.jobs import cancel_job, retry_job
+from studio.core.jobs import cancel_job
 from studio.core.storage import atomic_with_files
 from studio.forms import MaskEditForm
 from studio.views.editor import INITIAL as EDITOR_INITIAL
@@ -147,7 +147,18 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     turn = _get_turn(request, pk)
     try:
-        retry_job(turn.job)
+        services.retry_turn(turn)
+    except (budgets.BudgetExceeded, services.CannotContinue) as exc:
+        messages.error(request, exc.message)
+    return _turn_fragment(request, turn)
+
+
+@require_POST
+def send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """A follow-up waiting behind the turn above, sent at once from the latest finished turn (a branch)."""
+    turn = _get_turn(request, pk)
+    try:
+        services.send_now_as_branch(turn)
     except budgets.BudgetExceeded as exc:
         messages.error(request, exc.message)
     return _turn_fragment(request, turn)
