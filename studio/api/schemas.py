@@ -112,7 +112,10 @@ class ConversationIn(Strict):
 
 class TurnIn(Strict):
     prompt: str
-    parent: int | None = Field(None, description="The turn to continue from; default: the latest finished.")
+    parent: int | None = Field(
+        None,
+        description="The turn to continue from; default: the latest turn (queued behind it while it is still running).",
+    )
     quality: str | None = _one_of(QUALITIES, None)
     size: str | None = None
     partial_images: int | None = None
