@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
-from studio.forms import ImageOptionsForm
+from studio.core import imaging
+from studio.core.requests import MAX_INPUT_IMAGES
+from studio.core.storage import store_image
+from studio.forms import ImageOptionsForm, MultipleImageField
 from studio.models import ImageAsset
 
 
@@ -14,6 +18,11 @@ class TurnForm(ImageOptionsForm):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reference_images = forms.ModelMultipleChoiceField(
         queryset=ImageAsset.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    uploads = MultipleImageField(
+        required=False,
+        label="Reference images",
+        help_text="Optional: images for the model to work from (PNG, JPEG or WebP).",
     )
 
     def __init__(self, *args, conversation=None, **kwargs):
@@ -29,6 +38,28 @@ class TurnForm(ImageOptionsForm):
             self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
                 conversation.owner
             ).in_gallery()
+
+    def clean_uploads(self) -> list[bytes]:
+        uploads = self.cleaned_data.get("uploads") or []
+        if len(uploads) > MAX_INPUT_IMAGES:
+            raise forms.ValidationError(f"A turn takes at most {MAX_INPUT_IMAGES} images.")
+        limit = settings.ATELIER_MAX_UPLOAD_BYTES
+        read = []
+        for upload in uploads:
+            data = upload.read()
+            try:
+                imaging.inspect_upload(data, max_bytes=limit)
+            except imaging.ImageRejected as exc:
+                raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
+            read.append(data)
+        return read
+
+    def save_references(self, owner) -> list[ImageAsset]:
+        """The turn's reference images: the uploads (stored now, the form being valid), then those picked."""
+        stored = [
+            store_image(owner, data, kind=ImageAsset.Kind.UPLOAD) for data in self.cleaned_data["uploads"]
+        ]
+        return stored + list(self.cleaned_data.get("reference_images") or [])
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")
