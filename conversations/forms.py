@@ -30,7 +30,7 @@ class TurnForm(ImageOptionsForm):
         self.conversation = conversation
         self.fields["prompt"].label = "Prompt"
         continuing = conversation is not None and conversation.pk
-        placeholder = "Say how to change it: “make it more realistic”, “dark theme”…" if continuing else None
+        placeholder = "How should it change? “dark theme”…" if continuing else None
         self.fields["prompt"].widget.attrs.update(
             rows=2, placeholder=placeholder or "Describe the image you want"
         )

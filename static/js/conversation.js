@@ -12,6 +12,18 @@ function openAtLatest() {
   if (last) window.scrollTo(0, document.documentElement.scrollHeight);
 }
 
+// The composer stays at the bottom of the window: whatever scrolls into view (a new turn, a focused button, a
+// jump to a turn) stops above it, as it stops below the top bar.
+function keepScrollsClearOfTheComposer() {
+  const composer = composerEl();
+  if (!composer || !document.getElementById("turns")) return;
+  const pad = () => {
+    document.documentElement.style.scrollPaddingBottom = `${composer.offsetHeight + 16}px`;
+  };
+  new ResizeObserver(pad).observe(composer);
+  pad();
+}
+
 // A failed turn's error must never sit under the composer: scroll it up above it.
 function revealUnderComposer(element) {
   const composer = composerEl();
@@ -36,6 +48,18 @@ function openBranchMapWhenWide() {
   if (toggle) toggle.open = window.matchMedia("(min-width: 861px)").matches;
 }
 
+// The map shows the latest turn: its own scroll box (never the page) scrolls to it.
+function showLatestInMap() {
+  const latest = document.querySelector('#branch-map [aria-current="true"]');
+  let box = latest?.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY === "auto")) {
+    box = box.parentElement;
+  }
+  if (!box || box === document.body || box === document.documentElement) return;
+  const offset = latest.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += offset - box.clientHeight / 2;
+}
+
 // "Branch from here" in the map: the chip names the turn (the turn's own button finds it in its turn).
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-branch-from][data-branch-label]");
@@ -55,6 +79,9 @@ document.addEventListener("htmx:after:request", (event) => {
 
 const turns = document.getElementById("turns");
 if (turns) new MutationObserver(revealNewErrors).observe(turns, { childList: true, subtree: true });
+keepScrollsClearOfTheComposer();
 openBranchMapWhenWide();
+showLatestInMap();
+document.getElementById("branch-map-toggle")?.addEventListener("toggle", showLatestInMap);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", openAtLatest);
 else openAtLatest();

@@ -96,7 +96,7 @@ def test_send_now_sends_it_from_the_latest_finished_turn_marked_as_a_branch(
     assert turn.branched and turn.parent.prompt == "a lighthouse"
     assert turn.job.status == GenerationJob.Status.SUCCEEDED
     assert turn.previous_response_id == turn.parent.response_id
-    assert "response id\">Branch</span>" in response.content.decode()
+    assert 'response id">Branch</span>' in response.content.decode()
 
 
 def test_the_branch_map_shows_the_tree_with_the_latest_turn_and_where_the_next_prompt_goes(
@@ -110,11 +110,12 @@ def test_the_branch_map_shows_the_tree_with_the_latest_turn_and_where_the_next_p
 
     page = alice_client.get(f"/c/{conversation.pk}/").content.decode()
     tree = page[page.index('id="branch-map"') : page.index("</aside>", page.index('id="branch-map"'))]
-    # The root's line goes on with its first follow-up; the later one is a branch nested under the root.
+    # The line to the latest turn stays flat (root, sunny); the branch left behind (stormy) nests under root.
     root_at, stormy_at, sunny_at = (tree.index(f'href="#turn-{t.pk}"') for t in (root, stormy, sunny))
-    assert root_at < sunny_at < stormy_at
+    assert root_at < stormy_at < sunny_at
     nested = tree[tree.index(f'data-turn="{root.pk}"') :]
-    assert nested.index('<ol class="branch-line">') < nested.index(f'href="#turn-{sunny.pk}"')
+    assert nested.index('<ol class="branch-line">') < nested.index(f'href="#turn-{stormy.pk}"')
+    assert nested.index("</ol>") < nested.index(f'href="#turn-{sunny.pk}"')
     assert tree.count('<ol class="branch-line">') == 2
     assert "1 branch" in tree
     latest = tree[tree.index(f'href="#turn-{sunny.pk}"') - 60 :]
@@ -161,3 +162,22 @@ def test_deleting_an_image_removes_its_sized_thumbnails(alice, alice_client):
     assert storage.exists(sized_thumbnail_name(image, 256))
     delete_assets([image])
     assert not storage.exists(sized_thumbnail_name(image, 256))
+
+
+def test_the_path_to_the_latest_turn_stays_one_flat_line(alice, emulator, django_capture_on_commit_callbacks):
+    from conversations.branches import branch_map
+
+    capture = django_capture_on_commit_callbacks
+    conversation = make_conversation(alice)
+    made = [send_turn(conversation, "one", capture)]
+    for index in range(2, 10):  # every third turn branches from two turns back, and the chat goes on from it
+        parent = made[-3] if index % 3 == 0 and len(made) > 2 else made[-1]
+        made.append(send_turn(conversation, f"turn {index}", capture, parent=parent))
+    turns = list(Turn.objects.with_display_data().filter(conversation=conversation))
+    tree = branch_map(turns)
+
+    (main,) = tree.lines
+    assert main[-1].turn == made[-1]
+    depth = max(len(node.branches) and 1 for node in main)
+    assert depth == 1  # the branches left behind hang off the main line, one level deep
+    assert tree.branch_count == 2
