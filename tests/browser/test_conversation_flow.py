@@ -206,4 +206,21 @@ def test_the_reference_field_is_visible_labelled_and_sent(
     )
     assert sent.strip().splitlines()[-1].split() == ["1", "320"]
     no_sideways_scroll(page)
+    # The header's title, Rename, cost and Delete do not overlap (they wrap on a phone).
+    boxes = [
+        page.locator(selector).bounding_box()
+        for selector in ("#thread-title", ".rename-form button", "#conversation-cost", ".thread-meta button")
+    ]
+    for i, one in enumerate(boxes):
+        for other in boxes[i + 1 :]:
+            apart = (
+                one["x"] + one["width"] <= other["x"] + 1
+                or other["x"] + other["width"] <= one["x"] + 1
+                or one["y"] + one["height"] <= other["y"] + 1
+                or other["y"] + other["height"] <= one["y"] + 1
+            )
+            assert apart, f"header controls overlap: {one} {other}"
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=artifacts_dir / f"conversation-short-top-{page.width_name}.png")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.screenshot(path=artifacts_dir / f"conversation-short-{page.width_name}.png")
