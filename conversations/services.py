@@ -130,7 +130,7 @@ def start_turn(
             conversation.title = title_from_prompt(prompt)
             fields.append("title")
         conversation.save(update_fields=fields)
-        if waits and _has_finished(parent):  # it finished since we looked
+        if waits and _has_finished(parent.job_id):  # it finished since we looked
             settle_wait(created[0])
 
     queue_job(conversation.owner, request, attach=attach)
@@ -140,11 +140,11 @@ def start_turn(
 # -- Follow-ups queued behind a running turn ----------------------------------------------------------
 
 
-def _has_finished(parent: Turn) -> bool:
+def _has_finished(job_id: int) -> bool:
     """Whether the parent's job has ended, read under a row lock: it cannot end unseen after this (its
     end then waits for our transaction, and its `job_finished` sees the turn waiting behind it)."""
     active = GenerationJob.objects.select_for_update().filter(
-        pk=parent.job_id, status__in=GenerationJob.ACTIVE_STATUSES
+        pk=job_id, status__in=GenerationJob.ACTIVE_STATUSES
     )
     return not active.exists()
 
@@ -259,14 +259,24 @@ def retry_turn(turn: Turn) -> None:
         raise CannotContinue(
             "The turn above has nothing to continue from yet: retry it first, or send this one as a branch."
         )
-    retry_job(job)
+    retry_job(job)  # queued again, still held: `settle_requeued` keeps it behind its parent or sends it
+
+
+def settle_requeued(sender, job_id: int, **signal_kwargs) -> None:
+    """Receiver of `jobs.job_queued`: a held turn queued again (a Retry, on the page or in the admin) waits
+    behind its parent while that runs, or is settled at once if it has finished."""
+    turn = Turn.objects.select_related("job").filter(
+        job_id=job_id, job__status=GenerationJob.Status.QUEUED, job__waits_for__isnull=False
+    )
+    turn = turn.first()
+    if turn is None:
+        return
     with transaction.atomic():
-        held = GenerationJob.objects.filter(pk=job.pk, status=GenerationJob.Status.QUEUED).update(
-            waits_for=parent.job, stage=WAITING_STAGE
-        )
-        if held and _has_finished(parent):
+        if _has_finished(turn.job.waits_for_id):
             settle_wait(turn)
-    notify_now(job)
+        elif turn.job.stage != WAITING_STAGE:
+            GenerationJob.objects.filter(pk=job_id).update(stage=WAITING_STAGE)
+            transaction.on_commit(lambda: notify_now(turn.job))
 
 
 def conversation_cost(conversation: Conversation) -> Decimal | None:

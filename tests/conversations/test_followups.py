@@ -231,3 +231,27 @@ def test_discarding_the_draft_fails_the_waiting_turn(alice, emulator, django_cap
     follow = reload(follow)
     assert follow.job.status == Status.FAILED
     assert follow.job.error_code == "parent_unfinished"
+
+
+def test_a_plain_retry_of_an_unsent_turn_waits_behind_its_parent_again(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    """As the admin's Retry does (the core's retry_job alone): the turn is held, then sent from its parent."""
+    capture = django_capture_on_commit_callbacks
+    conversation = make_conversation(alice)
+    send_turn(conversation, "a lighthouse", capture)
+    doomed = queue_turn(conversation, "make it stormy", capture)
+    follow = queue_turn(conversation, "add a ship", capture)
+    emulator_fault("401")
+    run(doomed, capture)
+    emulator_fault("")
+    with capture(execute=True):
+        jobs.retry_job(doomed.job)
+    doomed = reload(doomed)
+    assert doomed.job.status == Status.SUCCEEDED
+
+    with capture(execute=True):
+        jobs.retry_job(reload(follow).job)
+    follow = reload(follow)
+    assert follow.job.status == Status.SUCCEEDED
+    assert follow.previous_response_id == doomed.response_id
