@@ -5,6 +5,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
+from conversations.branches import branch_map
 from conversations.models import Conversation, Turn
 from conversations.services import conversation_cost
 from studio.consumers import OwnedObjectConsumer
@@ -21,10 +22,12 @@ class ConversationConsumer(OwnedObjectConsumer):
         rendered = await self._render_turn(message["job_id"])
         if rendered is None:
             return
-        turn_id, html, cost_html = rendered
+        turn_id, html, finished_html = rendered
         await self.send_json({"content": html, "target": f"#turn-{turn_id}", "swap": "outerHTML"})
-        if cost_html is not None:
+        if finished_html is not None:
+            cost_html, map_html = finished_html
             await self.send_json({"content": cost_html, "target": "#conversation-cost", "swap": "outerHTML"})
+            await self.send_json({"content": map_html, "target": "#branch-map", "swap": "outerHTML"})
 
     async def job_partial(self, message: dict) -> None:
         """The hot path: swap in the new partial image, rendered from the message alone (no query)."""
@@ -46,18 +49,21 @@ class ConversationConsumer(OwnedObjectConsumer):
             {"content": html, "target": f"#job-{message['job_id']}-stage", "swap": "outerHTML"}
         )
 
-    async def _render_turn(self, job_id: int) -> tuple[int, str, str | None] | None:
+    async def _render_turn(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
         # In the thread pool, not the one shared thread of thread-sensitive calls: fifty conversations
         # updating at once then do not queue behind one another.
         return await database_sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id)
 
-    def _render_turn_now(self, job_id: int) -> tuple[int, str, str | None] | None:
+    def _render_turn_now(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
+        """The turn; once its job has ended, the conversation's cost and branch map too."""
         turn = Turn.objects.with_display_data().filter(job_id=job_id, conversation_id=self.pk).first()
         if turn is None:
             return None
         html = render_to_string("conversations/_turn.html", {"turn": turn})
-        cost_html = None
-        if not turn.job.is_active:
-            cost = conversation_cost(turn.conversation)
-            cost_html = render_to_string("conversations/_cost.html", {"cost": cost})
-        return turn.pk, html, cost_html
+        if turn.job.is_active:
+            return turn.pk, html, None
+        cost = conversation_cost(turn.conversation)
+        cost_html = render_to_string("conversations/_cost.html", {"cost": cost})
+        turns = list(Turn.objects.with_display_data().filter(conversation_id=self.pk))
+        map_html = render_to_string("conversations/_branch_map.html", {"branches": branch_map(turns)})
+        return turn.pk, html, (cost_html, map_html)

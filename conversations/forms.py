@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
-from studio.forms import ImageOptionsForm
+from studio.core import imaging
+from studio.core.requests import MAX_INPUT_IMAGES
+from studio.core.storage import store_image
+from studio.forms import ImageOptionsForm, MultipleImageField
 from studio.models import ImageAsset
 
 
@@ -15,13 +19,18 @@ class TurnForm(ImageOptionsForm):
     reference_images = forms.ModelMultipleChoiceField(
         queryset=ImageAsset.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
+    uploads = MultipleImageField(
+        required=False,
+        label="Reference images",
+        help_text="Optional: images for the model to work from (PNG, JPEG or WebP).",
+    )
 
     def __init__(self, *args, conversation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.conversation = conversation
         self.fields["prompt"].label = "Prompt"
         continuing = conversation is not None and conversation.pk
-        placeholder = "Say how to change it: “make it more realistic”, “dark theme”…" if continuing else None
+        placeholder = "How should it change? “dark theme”…" if continuing else None
         self.fields["prompt"].widget.attrs.update(
             rows=2, placeholder=placeholder or "Describe the image you want"
         )
@@ -29,6 +38,28 @@ class TurnForm(ImageOptionsForm):
             self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
                 conversation.owner
             ).in_gallery()
+
+    def clean_uploads(self) -> list[bytes]:
+        uploads = self.cleaned_data.get("uploads") or []
+        if len(uploads) > MAX_INPUT_IMAGES:
+            raise forms.ValidationError(f"A turn takes at most {MAX_INPUT_IMAGES} images.")
+        limit = settings.ATELIER_MAX_UPLOAD_BYTES
+        read = []
+        for upload in uploads:
+            data = upload.read()
+            try:
+                imaging.inspect_upload(data, max_bytes=limit)
+            except imaging.ImageRejected as exc:
+                raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
+            read.append(data)
+        return read
+
+    def save_references(self, owner) -> list[ImageAsset]:
+        """The turn's reference images: the uploads (stored now, the form being valid), then those picked."""
+        stored = [
+            store_image(owner, data, kind=ImageAsset.Kind.UPLOAD) for data in self.cleaned_data["uploads"]
+        ]
+        return stored + list(self.cleaned_data.get("reference_images") or [])
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")
@@ -39,8 +70,8 @@ class TurnForm(ImageOptionsForm):
             parent = self.conversation.turns.select_related("job").filter(pk=parent_id).first()
         if parent is None:
             raise forms.ValidationError("That turn is not part of this conversation.")
-        if not parent.response_id:
-            raise forms.ValidationError("You can only continue from a turn that finished.")
+        if not parent.can_continue_from:
+            raise forms.ValidationError("You can only continue from a turn that finished (or a kept draft).")
         return parent
 
 

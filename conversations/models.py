@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.models import ImageAsset
+from studio.models import GenerationJob, ImageAsset
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -37,12 +38,15 @@ class Conversation(models.Model):
 
 class TurnQuerySet(models.QuerySet):
     def finished(self) -> TurnQuerySet:
-        """Turns that got a response: the ones a new turn can continue from."""
-        return self.exclude(job__response_id="")
+        """The turns a new turn can continue from: those that got a response, and drafts (a turn stopped
+        early whose last partial image was kept: its image is sent as the next turn's input)."""
+        final = ImageAsset.objects.filter(job=OuterRef("job"), kind=ImageAsset.Kind.FINAL)
+        draft = Q(job__status=GenerationJob.Status.CANCELLED) & Exists(final)
+        return self.filter(~Q(job__response_id="") | draft)
 
     def with_display_data(self) -> TurnQuerySet:
         """Everything the turn fragment shows, in a fixed number of queries whatever the count."""
-        return self.select_related("job", "conversation").prefetch_related(
+        return self.select_related("job", "conversation", "parent__job").prefetch_related(
             "job__images", "job__usage_records"
         )
 
@@ -62,6 +66,9 @@ class Turn(models.Model):
     )
     job = models.OneToOneField("studio.GenerationJob", on_delete=models.CASCADE, related_name="turn")
     branched = models.BooleanField(default=False, help_text="Continues from a turn other than the latest.")
+    from_draft = models.BooleanField(
+        default=False, help_text="Continues from a draft (a stopped turn's kept image, sent as its input)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TurnQuerySet.as_manager()
@@ -99,6 +106,20 @@ class Turn(models.Model):
     @property
     def status(self) -> str:
         return self.job.status
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued behind the turn above: sent from it once it has finished."""
+        return self.job.status == GenerationJob.Status.QUEUED and self.job.waits_for_id is not None
+
+    @property
+    def is_draft(self) -> bool:
+        """Stopped early, its last partial image kept: continued from by sending that image."""
+        return self.job.status == GenerationJob.Status.CANCELLED and self.final_image is not None
+
+    @property
+    def can_continue_from(self) -> bool:
+        return bool(self.job.response_id) or self.is_draft
 
     @property
     def final_image(self) -> ImageAsset | None:

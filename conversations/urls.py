@@ -15,6 +15,7 @@ urlpatterns = [
     path("turns/<int:pk>/", views.turn_fragment, name="turn"),
     path("turns/<int:pk>/stop", views.stop, name="stop"),
     path("turns/<int:pk>/retry", views.retry, name="retry"),
+    path("turns/<int:pk>/send-now", views.send_now, name="send_now"),
     path("turns/<int:pk>/keep", views.keep_draft, name="keep_draft"),
     path("turns/<int:pk>/discard", views.discard_draft, name="discard_draft"),
     path("turns/<int:pk>/edit/<int:image_pk>", views.edit_image, name="edit_image"),

@@ -10,10 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from conversations import services
+from conversations.branches import branch_map
 from conversations.forms import RenameForm, TurnForm
 from conversations.models import Conversation, Turn
 from studio.core import budgets
-from studio.core.jobs import cancel_job, retry_job
+from studio.core.jobs import cancel_job
 from studio.core.storage import atomic_with_files
 from studio.forms import MaskEditForm
 from studio.views.editor import INITIAL as EDITOR_INITIAL
@@ -40,6 +41,7 @@ def _page_context(request: HttpRequest, conversation: Conversation | None, form:
     if conversation is not None:
         context["turns"] = list(Turn.objects.with_display_data().filter(conversation=conversation))
         context["cost"] = services.conversation_cost(conversation)
+        context["branches"] = branch_map(context["turns"])
     return context
 
 
@@ -57,33 +59,34 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _start(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
-    form = TurnForm(request.POST, conversation=conversation or Conversation(owner=request.user))
+    form = TurnForm(
+        request.POST, request.FILES, conversation=conversation or Conversation(owner=request.user)
+    )
     if form.is_valid():
         created = conversation is None
-        if created:
-            conversation = services.new_conversation(request.user, image_options=asdict(form.image_options()))
         try:
-            turn = services.start_turn(
-                conversation,
-                prompt=form.cleaned_data["prompt"],
-                options=form.image_options(),
-                parent=form.cleaned_data.get("parent"),
-                reference_images=list(form.cleaned_data.get("reference_images") or []),
-            )
+            with atomic_with_files():  # a refused budget takes the stored uploads away too
+                if created:
+                    options = asdict(form.image_options())
+                    conversation = services.new_conversation(request.user, image_options=options)
+                turn = services.start_turn(
+                    conversation,
+                    prompt=form.cleaned_data["prompt"],
+                    options=form.image_options(),
+                    parent=form.cleaned_data.get("parent"),
+                    reference_images=form.save_references(request.user),
+                )
         except budgets.BudgetExceeded as exc:
             if created:
-                conversation.delete()
+                conversation = None  # rolled back with the turn
             form.add_error(None, exc.message)
         else:
             if created or not request.htmx:
                 url = conversation.get_absolute_url()
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-            turn = _get_turn(request, turn.pk)
-            return TemplateResponse(
-                request,
-                "conversations/_turn_created.html",
-                {"turn": turn, "conversation": conversation, "form": TurnForm(conversation=conversation)},
-            )
+            turns = list(Turn.objects.with_display_data().filter(conversation=conversation))
+            context = {"turn": next(t for t in turns if t.pk == turn.pk), "branches": branch_map(turns)}
+            return TemplateResponse(request, "conversations/_turn_created.html", context)
     if request.htmx:
         response = TemplateResponse(
             request, "conversations/_composer.html", {"form": form, "conversation": conversation}, status=422
@@ -147,7 +150,18 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     turn = _get_turn(request, pk)
     try:
-        retry_job(turn.job)
+        services.retry_turn(turn)
+    except (budgets.BudgetExceeded, services.CannotContinue) as exc:
+        messages.error(request, exc.message)
+    return _turn_fragment(request, turn)
+
+
+@require_POST
+def send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """A follow-up waiting behind the turn above, sent at once from the latest finished turn (a branch)."""
+    turn = _get_turn(request, pk)
+    try:
+        services.send_now_as_branch(turn)
     except budgets.BudgetExceeded as exc:
         messages.error(request, exc.message)
     return _turn_fragment(request, turn)

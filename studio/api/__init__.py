@@ -8,6 +8,8 @@ Swagger UI page is served from ninja's own static files (no CDN; no inline scrip
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from studio.api import conversations, errors, jobs, openapi, webhooks
@@ -43,6 +45,11 @@ def urls() -> tuple:
     """The API's URLs, for `path("api/v1/", api.urls())`. Keys, not sessions, sign requests in, so the site's login
     requirement does not apply (the docs and the OpenAPI document are public)."""
     patterns, app_name, namespace = api.urls
+    # ninja's root page (its name places the API's URLs in the OpenAPI document) answers an HTML 404: ours
+    # answers it, and last of all any path that is no endpoint, in the API's JSON shape.
+    unknown = csrf_exempt(errors.unknown_path)
+    patterns = [path("", unknown, name="api-root") if p.name == "api-root" else p for p in patterns]
+    patterns.append(re_path(r"^(?P<path>.*)$", unknown))
     for pattern in patterns:
         login_not_required(pattern.callback)
     return patterns, app_name, namespace

@@ -1,8 +1,9 @@
 """Conversations by API: create one, read its chain of turns, add a turn (queued through the same
 `start_turn` as the conversation page).
 
-A turn continues from `parent`, or by default from the latest turn that finished (as the page does): a
-turn sent while the latest one still runs continues from the one before it, not behind it.
+A turn continues from `parent`, or by default from the latest turn (as the page does): a turn sent while
+the latest one is still queued or running is queued behind it (status `queued`) and sent from it once it
+has finished; if that one fails, this one fails too, with code `parent_unfinished`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from django import forms
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -121,3 +121,9 @@ def form_error(form: forms.Form, renamed: dict[str, str] | None = None) -> ApiEr
     if error.code == "too_large":
         return ApiError(413, "file_too_large", message, param)
     return ApiError(422, "invalid_request", message, param)
+
+
+def unknown_path(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any path under /api/v1/ that is no endpoint: a 404 in the API's shape (not the site's HTML page)."""
+    message = f"No API endpoint at {request.path}."
+    return JsonResponse({"error": {"code": "not_found", "message": message, "param": None}}, status=404)

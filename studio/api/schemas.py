@@ -112,7 +112,9 @@ class ConversationIn(Strict):
 
 class TurnIn(Strict):
     prompt: str
-    parent: int | None = Field(None, description="The turn to continue from; default: the latest finished.")
+    parent: int | None = Field(
+        None, description="The turn to continue from; default: the latest (queued behind it while it runs)."
+    )
     quality: str | None = _one_of(QUALITIES, None)
     size: str | None = None
     partial_images: int | None = None

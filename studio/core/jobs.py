@@ -145,7 +145,9 @@ def place_in_line(job: GenerationJob) -> int | None:
     """1 for the next job to start, 2 for the one after, ...; None unless the job is waiting."""
     if job.status != Status.QUEUED:
         return None
-    waiting = list(GenerationJob.objects.filter(status=Status.QUEUED).order_by("created_at", "pk")[:1000])
+    # A job held behind another (waits_for) is not in line until it is released.
+    queued = GenerationJob.objects.filter(status=Status.QUEUED, waits_for__isnull=True)
+    waiting = list(queued.order_by("created_at", "pk")[:1000])
     busy = Counter(GenerationJob.objects.filter(status=Status.RUNNING).values_list("owner_id", flat=True))
     order = [queued.pk for queued in fair_order(waiting, busy)]
     return order.index(job.pk) + 1 if job.pk in order else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -112,6 +113,26 @@ def add_thumbnail(asset: ImageAsset) -> None:
     asset.save(update_fields=["thumbnail"])
 
 
+THUMBNAIL_WIDTHS = (128, 256, 512, 1024)  # the sized WebPs pages ask for (srcset), made on first use
+
+
+def sized_thumbnail_name(asset: ImageAsset, width: int) -> str:
+    return f"thumbs/{asset.sha256[:2]}/{asset.sha256}-w{width}.webp"
+
+
+def sized_thumbnail(asset: ImageAsset, width: int) -> str:
+    """The storage name of a WebP of the image `width` px wide (never wider than the image), made on
+    first use. Not a row's file: `delete_assets` removes it with its image, `prune_media` if left over."""
+    name = sized_thumbnail_name(asset, width)
+    storage = asset.file.storage
+    if not storage.exists(name):
+        edge = math.ceil(width * max(asset.width, asset.height) / max(asset.width, 1))
+        with asset.file.open("rb") as handle:
+            data = imaging.make_thumbnail(handle.read(), max_edge=edge)
+        storage.save(name, ContentFile(data))
+    return name
+
+
 def delete_assets(assets, *, masks: Iterable[int] = ()) -> int:
     """Delete the rows with what was theirs alone, then every file no remaining row refers to. Returns how
     many of `assets` went.
@@ -132,7 +153,19 @@ def delete_assets(assets, *, masks: Iterable[int] = ()) -> int:
     delete_unused_files(
         name for asset in (*assets, *orphans) for name in (asset.file.name, asset.thumbnail.name) if name
     )
+    _delete_sized_thumbnails(assets)
     return count
+
+
+def _delete_sized_thumbnails(assets: list[ImageAsset]) -> None:
+    """The sized WebPs of images whose bytes no row has any more."""
+    gone = {asset.sha256 for asset in assets if asset.sha256}
+    gone -= set(ImageAsset.objects.filter(sha256__in=gone).values_list("sha256", flat=True))
+    storage = ImageAsset._meta.get_field("file").storage
+    for asset in assets:
+        if asset.sha256 in gone:
+            for width in THUMBNAIL_WIDTHS:
+                storage.delete(sized_thumbnail_name(asset, width))
 
 
 def masks_in_use(ids: Iterable[int]) -> set[int]:

@@ -57,7 +57,7 @@ def claim(job_id: int, holder: str) -> GenerationJob | None:
     now = timezone.now()
     with running.one_writer_at_a_time():
         claimed = (
-            GenerationJob.objects.filter(pk=job_id)
+            GenerationJob.objects.filter(pk=job_id, waits_for__isnull=True)
             .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now))
             .update(
                 status=Status.RUNNING,
@@ -109,7 +109,8 @@ def claim_next(holder: str, limits: RateLimits) -> GenerationJob | None:
     now = timezone.now()
     candidates = list(
         GenerationJob.objects.filter(
-            Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+            Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now),
+            waits_for__isnull=True,
         ).order_by("created_at", "pk")[:CANDIDATES]
     )
     if not candidates:

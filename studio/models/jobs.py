@@ -115,6 +115,14 @@ class GenerationJob(models.Model):
         related_name="finals",
         help_text="For a finalized image: the draft job it re-ran at high quality.",
     )
+    waits_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waiting_jobs",
+        help_text="Held in the queue (no worker claims it) until this job has finished and the job is released.",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

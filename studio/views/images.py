@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 
+from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from studio.core import imaging, sizes
-from studio.core.storage import add_thumbnail
+from studio.core.storage import THUMBNAIL_WIDTHS, add_thumbnail, sized_thumbnail
 from studio.models import ImageAsset
-from studio.query_forms import DownloadQueryForm, SizeCheckQueryForm
+from studio.query_forms import DownloadQueryForm, QueryForm, SizeCheckQueryForm
 
 
 def _get_image(request: HttpRequest, pk: int) -> ImageAsset:
@@ -31,9 +32,27 @@ def image_file(request: HttpRequest, pk: int) -> FileResponse:
     return _private(FileResponse(image.file.open("rb"), content_type=f"image/{image.format}"))
 
 
+class ThumbnailQueryForm(QueryForm):
+    """/images/<id>/thumb: `w`, one of the sized widths (for srcset); none gives the list thumbnail."""
+
+    w = forms.TypedChoiceField(
+        choices=[(str(width), str(width)) for width in THUMBNAIL_WIDTHS],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+
 @require_GET
-def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+def image_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     image = _get_image(request, pk)
+    query = ThumbnailQueryForm(request.GET)
+    if not query.is_valid():
+        return query.bad_request()
+    width = query.cleaned_data["w"]
+    if width is not None:
+        name = sized_thumbnail(image, width)
+        return _private(FileResponse(image.file.storage.open(name, "rb"), content_type="image/webp"))
     if not image.thumbnail:
         add_thumbnail(image)  # made on first use: generating one is off the streaming path
     return _private(FileResponse(image.thumbnail.open("rb"), content_type="image/webp"))

@@ -61,6 +61,11 @@ async def relays_partial_then_final_fragments_in_order(alice) -> None:
     assert "/images/" in turn_messages[-1]["content"]
     cost = [m for m in messages if m["target"] == "#conversation-cost"]
     assert cost and "spent" in cost[-1]["content"]
+    # The branch map follows: the finished turn, with its thumbnail.
+    branch_map = await communicator.receive_json_from(timeout=5)
+    assert branch_map["target"] == "#branch-map" and branch_map["swap"] == "outerHTML"
+    assert f'href="#turn-{turn.pk}"' in branch_map["content"]
+    assert "thumb?w=128" in branch_map["content"]
     await communicator.disconnect()
 
 

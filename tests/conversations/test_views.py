@@ -49,7 +49,8 @@ def test_posting_a_first_prompt_creates_a_conversation_and_runs_its_turn(
     assert turn.job.status == GenerationJob.Status.SUCCEEDED
     page = alice_client.get(f"/c/{conversation.pk}/")
     final = turn.job.images.get(kind=ImageAsset.Kind.FINAL)
-    assert f'src="/images/{final.pk}/"'.encode() in page.content
+    assert f'src="/images/{final.pk}/thumb?w=1024"'.encode() in page.content  # the full file on demand:
+    assert f'href="/images/{final.pk}/"'.encode() in page.content
     assert b"Download" in page.content
 
 
@@ -104,6 +105,7 @@ def test_another_user_gets_404_everywhere(client, charlie, finished_turn):
         f"/c/turns/{finished_turn.pk}/",
         f"/images/{image.pk}/",
         f"/images/{image.pk}/thumb",
+        f"/images/{image.pk}/thumb?w=512",
         f"/images/{image.pk}/download",
     ]:
         assert client.get(url).status_code == 404, url
@@ -115,6 +117,7 @@ def test_another_user_gets_404_everywhere(client, charlie, finished_turn):
         f"/c/turns/{finished_turn.pk}/retry",
         f"/c/turns/{finished_turn.pk}/keep",
         f"/c/turns/{finished_turn.pk}/discard",
+        f"/c/turns/{finished_turn.pk}/send-now",
     ]:
         assert client.post(url, {**FORM, "title": "mine now"}).status_code == 404, url
     conversation.refresh_from_db()

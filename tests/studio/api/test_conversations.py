@@ -111,3 +111,27 @@ def test_a_repeated_turn_with_its_key_is_queued_once(api, emulator):
     again = api.post(path, body, headers={"Idempotency-Key": "turn-1"})
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["turn"] == first.json()["turn"]
+
+
+def test_a_turn_sent_while_the_latest_runs_queues_behind_it(
+    api, alice, emulator, django_capture_on_commit_callbacks
+):
+    from conversations import services
+    from studio.core import worker
+    from tests.support.factories import tool_options
+
+    conversation = Conversation.objects.get(pk=new_conversation(api)["id"])
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not yet run: as if it were running
+        running = services.start_turn(conversation, prompt="a lighthouse", options=tool_options())
+    path = f"/api/v1/conversations/{conversation.pk}"
+    follow = api.post(f"{path}/turns", {"prompt": "make it stormy", "quality": "low"})
+    assert follow.status_code == 202
+    assert follow.json()["job"]["status"] == "queued"
+    assert api.get(path).json()["turns"][1]["parent"] == running.pk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        worker.run_inline(running.job_id)
+
+    one, two = api.get(path).json()["turns"]
+    assert two["job"]["status"] == "succeeded"
+    assert two["previous_response_id"] == one["response_id"] != ""

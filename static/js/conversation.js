@@ -1,0 +1,87 @@
+// The conversation page's own behaviours: open at the latest turn, keep a failed turn's error clear of the
+// sticky composer, the branch map (open beside the thread on wide screens; its "Branch from here"), and an
+// emptied reference field once a turn is sent.
+
+const composerEl = () => document.getElementById("composer");
+
+// Long conversations open at the latest turn (the images have their sizes, so the layout is final now),
+// unless the address names a turn.
+function openAtLatest() {
+  if (location.hash) return;
+  const last = document.querySelector("#turns > .turn:last-child");
+  if (last) window.scrollTo(0, document.documentElement.scrollHeight);
+}
+
+// The composer stays at the bottom of the window: whatever scrolls into view (a new turn, a focused button, a
+// jump to a turn) stops above it, as it stops below the top bar.
+function keepScrollsClearOfTheComposer() {
+  const composer = composerEl();
+  if (!composer || !document.getElementById("turns")) return;
+  const pad = () => {
+    document.documentElement.style.scrollPaddingBottom = `${composer.offsetHeight + 16}px`;
+  };
+  new ResizeObserver(pad).observe(composer);
+  pad();
+}
+
+// A failed turn's error must never sit under the composer: scroll it up above it.
+function revealUnderComposer(element) {
+  const composer = composerEl();
+  if (!composer || !element) return;
+  const covered = element.getBoundingClientRect().bottom - composer.getBoundingClientRect().top;
+  if (covered > 0) window.scrollBy(0, covered + 12);
+}
+
+function revealNewErrors(records) {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      const error = node.matches(".turn-error") ? node : node.querySelector(".turn-error");
+      if (error) requestAnimationFrame(() => revealUnderComposer(error));
+    }
+  }
+}
+
+// The branch map is open beside the thread where there is room for it, folded above it on narrow screens.
+function openBranchMapWhenWide() {
+  const toggle = document.getElementById("branch-map-toggle");
+  if (toggle) toggle.open = window.matchMedia("(min-width: 861px)").matches;
+}
+
+// The map shows the latest turn: its own scroll box (never the page) scrolls to it.
+function showLatestInMap() {
+  const latest = document.querySelector('#branch-map [aria-current="true"]');
+  let box = latest?.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY === "auto")) {
+    box = box.parentElement;
+  }
+  if (!box || box === document.body || box === document.documentElement) return;
+  const offset = latest.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += offset - box.clientHeight / 2;
+}
+
+// "Branch from here" in the map: the chip names the turn (the turn's own button finds it in its turn).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-branch-from][data-branch-label]");
+  if (!button) return;
+  const chip = document.querySelector("#branch-chip span");
+  if (chip) chip.textContent = `Branching from “${button.dataset.branchLabel}”`;
+});
+
+document.addEventListener("htmx:after:request", (event) => {
+  const form = event.target.closest?.("#composer");
+  const status = event.detail?.ctx?.response?.status;
+  if (form && status && status < 400) {
+    const uploads = form.querySelector('input[type="file"]');
+    if (uploads) uploads.value = "";
+  }
+});
+
+const turns = document.getElementById("turns");
+if (turns) new MutationObserver(revealNewErrors).observe(turns, { childList: true, subtree: true });
+keepScrollsClearOfTheComposer();
+openBranchMapWhenWide();
+showLatestInMap();
+document.getElementById("branch-map-toggle")?.addEventListener("toggle", showLatestInMap);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", openAtLatest);
+else openAtLatest();
