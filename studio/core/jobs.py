@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -20,6 +21,7 @@ from django.utils import timezone
 from studio.core import broadcast, budgets, cache, events, pricing
 from studio.core.requests import ImageRequest, JobRequest, TurnRequest, from_json, to_json
 from studio.core.storage import delete_assets
+from studio.core.writers import one_writer_at_a_time
 from studio.models import GenerationJob, ImageAsset
 
 logger = logging.getLogger(__name__)
@@ -56,13 +58,14 @@ def queue_job(
         "draft_of": draft_of,
         **_summary(request),
     }
-    with transaction.atomic():
+    estimate = estimate_cost(request, inputs)
+    # Twenty people posting at once: their transactions queue in the process, not in SQLite's busy handler.
+    with one_writer_at_a_time(), transaction.atomic():
         if isinstance(request, ImageRequest):
             fields["cache_key"] = cache.cache_key(request, inputs, mask)
             source = None if fresh else cache.cached_job(owner, fields["cache_key"])
             if source is not None:
                 return cache.reuse(source, **fields)
-        estimate = estimate_cost(request, inputs)
         job = GenerationJob.objects.create(stage="Queued", estimated_cost_usd=estimate, **fields)
         budgets.reserve(job, estimate)
         if attach is not None:
@@ -141,11 +144,17 @@ def fair_order(jobs: list[GenerationJob], busy: Counter) -> list[GenerationJob]:
     return [job for _, _, job in sorted(ranked, key=lambda entry: entry[:2])]
 
 
+class _Waiting(NamedTuple):
+    pk: int
+    owner_id: int
+
+
 def place_in_line(job: GenerationJob) -> int | None:
     """1 for the next job to start, 2 for the one after, ...; None unless the job is waiting."""
     if job.status != Status.QUEUED:
         return None
-    waiting = list(GenerationJob.objects.filter(status=Status.QUEUED).order_by("created_at", "pk")[:1000])
+    queued = GenerationJob.objects.filter(status=Status.QUEUED).order_by("created_at", "pk")
+    waiting = [_Waiting(*row) for row in queued.values_list("pk", "owner_id")[:1000]]
     busy = Counter(GenerationJob.objects.filter(status=Status.RUNNING).values_list("owner_id", flat=True))
     order = [queued.pk for queued in fair_order(waiting, busy)]
     return order.index(job.pk) + 1 if job.pk in order else None
