@@ -3,6 +3,7 @@ block that stored them rolls back."""
 
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
@@ -86,3 +87,14 @@ def test_a_mask_stays_while_an_image_reopens_with_it_or_a_queued_job_will_send_i
     delete_assets([], masks=[mask.pk])
     assert not ImageAsset.objects.filter(pk=mask.pk).exists()
     assert not os.path.exists(mask.file.path)
+
+
+def test_an_upload_is_stored_from_its_file_as_from_its_bytes(alice):
+    data = solid((64, 48), fmt="PNG")
+    from_file = store_image(alice, io.BytesIO(data), kind=ImageAsset.Kind.UPLOAD)
+    from_bytes = store_image(alice, data, kind=ImageAsset.Kind.UPLOAD)
+    assert from_file.file.name == from_bytes.file.name  # the same content-addressed file
+    assert (from_file.width, from_file.height, from_file.size_bytes) == (64, 48, len(data))
+    with from_file.file.open("rb") as handle:
+        assert handle.read() == data
+    assert from_file.thumbnail
