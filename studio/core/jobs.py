@@ -9,6 +9,7 @@ layer to "look again", so a reload at any moment shows the truth.
 from __future__ import annotations
 
 import logging
+import statistics
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -158,6 +159,34 @@ def place_in_line(job: GenerationJob) -> int | None:
     busy = Counter(GenerationJob.objects.filter(status=Status.RUNNING).values_list("owner_id", flat=True))
     order = [queued.pk for queued in fair_order(waiting, busy)]
     return order.index(job.pk) + 1 if job.pk in order else None
+
+
+RECENT_DURATIONS = 20  # finished jobs of the same model and quality that a waiting time is estimated from
+
+
+def typical_duration(model: str, quality: str) -> float | None:
+    """Mean seconds from start to finish of the latest jobs of this model and quality that succeeded."""
+    rows = (
+        GenerationJob.objects.filter(status=Status.SUCCEEDED, image_model=model, quality=quality)
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:RECENT_DURATIONS]
+    )
+    durations = [(finished - started).total_seconds() for started, finished in rows]
+    return statistics.fmean(durations) if durations else None
+
+
+def expected_wait(job: GenerationJob, place: int) -> float | None:
+    """About how many seconds until the job `place`-th in line starts, or None with nothing to go by.
+
+    A place frees when a running job finishes: with R jobs running, each about D seconds long, one finishes
+    every D / R seconds, so the n-th in line starts in about n * D / R."""
+    duration = typical_duration(job.image_model, job.quality)
+    if duration is None:
+        return None
+    running = GenerationJob.objects.filter(status=Status.RUNNING).count()
+    return place * duration / max(running, 1)
 
 
 # -- Actions from the user ----------------------------------------------------------------------------

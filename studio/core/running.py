@@ -28,7 +28,7 @@ from studio.core.openai_client import (
     ResponseCompleted,
 )
 from studio.core.requests import TurnRequest, from_json, restarted
-from studio.core.storage import store_image
+from studio.core.storage import atomic_with_files, store_image
 from studio.core.writers import one_writer_at_a_time
 from studio.models import GenerationJob, ImageAsset, UsageRecord
 
@@ -215,8 +215,9 @@ def _started(run: _Run, event: RequestStarted) -> None:
 
 
 def _store(job: GenerationJob, data: bytes, kind: str, **fields) -> ImageAsset:
-    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks."""
-    with one_writer_at_a_time():
+    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks. If its
+    row cannot be saved (the job was deleted meanwhile: its conversation went), its file goes too."""
+    with one_writer_at_a_time(), atomic_with_files():
         return store_image(job.owner, data, kind=kind, job=job, thumbnail=False, **fields)
 
 

@@ -7,7 +7,9 @@ import io
 import os
 
 import pytest
+from django.db import IntegrityError
 
+from studio.core import running
 from studio.core.storage import atomic_with_files, delete_assets, store_image
 from studio.models import GenerationJob, ImageAsset
 from tests.support.images import solid
@@ -98,3 +100,15 @@ def test_an_upload_is_stored_from_its_file_as_from_its_bytes(alice):
     with from_file.file.open("rb") as handle:
         assert handle.read() == data
     assert from_file.thumbnail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_image_whose_row_cannot_be_saved_leaves_no_file(alice, settings):
+    """A partial arriving for a job deleted meanwhile (its conversation went): the INSERT fails at commit
+    (the job's row is gone) and the file written for it goes too."""
+    job = GenerationJob.objects.create(owner=alice, kind=GenerationJob.Kind.RESPONSE, request={})
+    GenerationJob.objects.filter(pk=job.pk).delete()
+    with pytest.raises(IntegrityError):
+        running._store(job, solid(), ImageAsset.Kind.PARTIAL, dedupe=False, partial_index=0, output_index=0)
+    assert not ImageAsset.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == set()
