@@ -122,7 +122,9 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
 
 async def _call_the_model(run: _Run) -> None:
     request = run.request
-    images, mask = await db(run.sent_images)()
+    # Most turns send no image: no trip to a database thread for them (it is the latency that counts here).
+    sends_images = bool(request.input_image_ids) or request.mask_id is not None
+    images, mask = await db(run.sent_images)() if sends_images else ([], None)
     if isinstance(request, TurnRequest):
         try:
             await _consume(run, openai_client.respond(request, images, mask))

@@ -102,7 +102,9 @@ def claim_ready(holder: str, limits: RateLimits, *, slots: int) -> list[Generati
     candidates = list(
         GenerationJob.objects.filter(
             Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now)
-        ).order_by("created_at", "pk")[:CANDIDATES]
+        )
+        .only("pk", "owner_id", "image_model", "request")
+        .order_by("created_at", "pk")[:CANDIDATES]
     )
     if not candidates:
         return []
@@ -236,13 +238,12 @@ class Worker:
 
     async def _fill(self) -> None:
         while len(self.tasks) < self.concurrency and not self._stopping:
-            claimed = await db(claim_ready)(
-                self.holder, self.limits, slots=self.concurrency - len(self.tasks)
-            )
+            slots = self.concurrency - len(self.tasks)
+            claimed = await db(claim_ready)(self.holder, self.limits, slots=slots)
             for job in claimed:
                 self.tasks[job.pk] = asyncio.create_task(self._run(job), name=f"job-{job.pk}")
-            if not claimed:
-                return
+            if len(claimed) < slots:
+                return  # nothing more is ready: the next wake (a job queued, one finished) looks again
 
     async def _run(self, job: GenerationJob) -> None:
         try:
