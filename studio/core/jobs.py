@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
@@ -162,19 +163,28 @@ def place_in_line(job: GenerationJob) -> int | None:
 
 
 RECENT_DURATIONS = 20  # finished jobs of the same model and quality that a waiting time is estimated from
+DURATIONS_KEPT_SECONDS = 30.0  # every render of a waiting job asks; the figure changes slowly
+_durations: dict[tuple[str, str], tuple[float, float | None]] = {}
 
 
 def typical_duration(model: str, quality: str) -> float | None:
-    """Mean seconds from start to finish of the latest jobs of this model and quality that succeeded."""
+    """Mean seconds from start to finish of the latest jobs of this model and quality that succeeded
+    (looked up at most every DURATIONS_KEPT_SECONDS per model and quality, newest rows first by key)."""
+    now = time.monotonic()
+    kept = _durations.get((model, quality))
+    if kept is not None and kept[0] > now:
+        return kept[1]
     rows = (
         GenerationJob.objects.filter(status=Status.SUCCEEDED, image_model=model, quality=quality)
         .exclude(started_at=None)
         .exclude(finished_at=None)
-        .order_by("-finished_at")
+        .order_by("-pk")
         .values_list("started_at", "finished_at")[:RECENT_DURATIONS]
     )
     durations = [(finished - started).total_seconds() for started, finished in rows]
-    return statistics.fmean(durations) if durations else None
+    mean = statistics.fmean(durations) if durations else None
+    _durations[(model, quality)] = (now + DURATIONS_KEPT_SECONDS, mean)
+    return mean
 
 
 def expected_wait(job: GenerationJob, place: int) -> float | None:

@@ -143,7 +143,17 @@ def finished_like(job: GenerationJob, seconds: float, **fields) -> None:
     )
 
 
-def test_the_place_in_line_comes_with_a_wait_from_recent_jobs_of_that_model_and_quality(alice, charlie):
+@pytest.fixture
+def no_durations_kept():
+    """Waiting times are worked out afresh (core.jobs keeps the recent durations for a while)."""
+    jobs._durations.clear()
+    yield
+    jobs._durations.clear()
+
+
+def test_the_place_in_line_comes_with_a_wait_from_recent_jobs_of_that_model_and_quality(
+    alice, charlie, no_durations_kept
+):
     finished_like(queued_turn(alice).job, 18)
     finished_like(queued_turn(alice).job, 22)
     finished_like(queued_turn(alice).job, 500, quality="high")  # another quality: not counted
@@ -158,7 +168,7 @@ def test_the_place_in_line_comes_with_a_wait_from_recent_jobs_of_that_model_and_
     assert "2nd in line, about 40 s" in html
 
 
-def test_the_place_in_line_says_no_time_before_anything_finished(alice):
+def test_the_place_in_line_says_no_time_before_anything_finished(alice, no_durations_kept):
     assert in_line(queued_turn(alice).job) == "1st in line"
 
 
