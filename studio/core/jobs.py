@@ -153,13 +153,23 @@ class _Waiting(NamedTuple):
 
 def place_in_line(job: GenerationJob) -> int | None:
     """1 for the next job to start, 2 for the one after, ...; None unless the job is waiting."""
+    line = waiting_line(job)
+    return line[0] if line is not None else None
+
+
+def waiting_line(job: GenerationJob) -> tuple[int, float | None] | None:
+    """The waiting job's place in line (1 for the next to start) and about how many seconds until it starts
+    (None with nothing to go by); None unless the job is waiting. Two queries, whatever the queue."""
     if job.status != Status.QUEUED:
         return None
     queued = GenerationJob.objects.filter(status=Status.QUEUED).order_by("created_at", "pk")
     waiting = [_Waiting(*row) for row in queued.values_list("pk", "owner_id")[:1000]]
     busy = Counter(GenerationJob.objects.filter(status=Status.RUNNING).values_list("owner_id", flat=True))
     order = [queued.pk for queued in fair_order(waiting, busy)]
-    return order.index(job.pk) + 1 if job.pk in order else None
+    if job.pk not in order:
+        return None
+    place = order.index(job.pk) + 1
+    return place, expected_wait(job, place, running=busy.total())
 
 
 RECENT_DURATIONS = 20  # finished jobs of the same model and quality that a waiting time is estimated from
@@ -187,15 +197,14 @@ def typical_duration(model: str, quality: str) -> float | None:
     return mean
 
 
-def expected_wait(job: GenerationJob, place: int) -> float | None:
+def expected_wait(job: GenerationJob, place: int, *, running: int) -> float | None:
     """About how many seconds until the job `place`-th in line starts, or None with nothing to go by.
 
-    A place frees when a running job finishes: with R jobs running, each about D seconds long, one finishes
-    every D / R seconds, so the n-th in line starts in about n * D / R."""
+    A place frees when a running job finishes: with R jobs `running`, each about D seconds long, one
+    finishes every D / R seconds, so the n-th in line starts in about n * D / R."""
     duration = typical_duration(job.image_model, job.quality)
     if duration is None:
         return None
-    running = GenerationJob.objects.filter(status=Status.RUNNING).count()
     return place * duration / max(running, 1)
 
 

@@ -56,10 +56,10 @@ def tiles(job, count: int = 1) -> list[dict]:
 @register.filter
 def in_line(job) -> str:
     """ "2nd in line, about 40 s" for a waiting job (fair order, see core.jobs), "" otherwise."""
-    place = jobs.place_in_line(job)
-    if place is None:
+    waiting = jobs.waiting_line(job)
+    if waiting is None:
         return ""
-    seconds = jobs.expected_wait(job, place)
+    place, seconds = waiting
     line = f"{ordinal(place)} in line"
     return line if seconds is None else f"{line}, about {_duration(seconds)}"
 

@@ -160,7 +160,7 @@ def test_the_place_in_line_comes_with_a_wait_from_recent_jobs_of_that_model_and_
     running = queued_turn(charlie).job
     GenerationJob.objects.filter(pk=running.pk).update(status=Status.RUNNING)
     first, second = queued_turn(alice).job, queued_turn(alice).job
-    assert jobs.expected_wait(second, 2) == pytest.approx(40.0)  # 2 x 20 s, one job running at a time
+    assert jobs.waiting_line(second) == (2, pytest.approx(40.0))  # 2 x 20 s, one job running at a time
     assert in_line(first) == "1st in line, about 20 s"
     assert in_line(second) == "2nd in line, about 40 s"
     second.turn.job = second
