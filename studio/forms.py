@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from studio.core import cutouts, imaging, sizes
 from studio.core.requests import (
@@ -185,19 +186,18 @@ class StudioForm(ImageOptionsForm):
         if owner is not None:
             self.fields["gallery_images"].queryset = ImageAsset.objects.for_user(owner).in_gallery()
 
-    def _read_upload(self, upload) -> tuple[bytes, imaging.ImageInfo]:
+    def _read_upload(self, upload) -> tuple[UploadedFile, imaging.ImageInfo]:
         if upload.size > settings.ATELIER_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
                 f"{settings.ATELIER_MAX_UPLOAD_BYTES // 1_048_576} MB."
             )
-        data = upload.read()
-        try:
-            return data, imaging.inspect_upload(data, max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES)
+        try:  # checked and later stored from its file: never read whole into memory
+            return upload, imaging.inspect_upload(upload, max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES)
         except imaging.ImageRejected as exc:
             raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
 
-    def clean_images(self) -> list[tuple[bytes, imaging.ImageInfo]]:
+    def clean_images(self) -> list[tuple[UploadedFile, imaging.ImageInfo]]:
         return [self._read_upload(upload) for upload in self.cleaned_data["images"]]
 
     def clean(self) -> dict:
@@ -241,8 +241,8 @@ class StudioForm(ImageOptionsForm):
     def save_inputs(self) -> tuple[list[ImageAsset], ImageAsset | None]:
         """Store the uploads and the mask (only once the whole form is valid) and return the inputs in order."""
         inputs = [
-            store_image(self.owner, data, kind=ImageAsset.Kind.UPLOAD)
-            for data, _ in self.cleaned_data["images"]
+            store_image(self.owner, upload, kind=ImageAsset.Kind.UPLOAD)
+            for upload, _ in self.cleaned_data["images"]
         ]
         inputs += list(self.cleaned_data.get("gallery_images") or [])
         mask_bytes = self.cleaned_data.get("mask")

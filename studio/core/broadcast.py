@@ -60,6 +60,9 @@ async def send(groups: list[str], message: dict) -> bool:
             if attempt == SEND_TRIES - 1:
                 logger.warning("channel layer: could not send %s to %s: %r", message.get("type"), groups, exc)
             else:
+                logger.info(
+                    "channel layer: try %d of %d failed (%r); trying again", attempt + 1, SEND_TRIES, exc
+                )
                 await asyncio.sleep(0.2 * (attempt + 1))
     return False
 

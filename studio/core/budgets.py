@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -80,19 +81,15 @@ def reserve(job: GenerationJob, amount: Decimal) -> None:
 
     Call it inside the transaction that creates (or re-queues) the job.
     """
-    get_user_model().objects.select_for_update().filter(pk=job.owner_id).first()
+    if connection.features.has_select_for_update:  # SQLite: the IMMEDIATE transaction serialises already
+        get_user_model().objects.select_for_update().filter(pk=job.owner_id).first()
     summary = month_summary(job.owner, exclude_job=job)
     if summary.budget is not None and summary.spent + summary.reserved + amount > summary.budget:
         raise BudgetExceeded(remaining=summary.remaining, cost=amount, budget=summary.budget)
-    BudgetReservation.objects.update_or_create(
-        job=job,
-        defaults={
-            "owner_id": job.owner_id,
-            "amount_usd": amount,
-            "status": BudgetReservation.Status.HELD,
-            "created_at": timezone.now(),
-        },
-    )
+    held = {"amount_usd": amount, "status": BudgetReservation.Status.HELD, "created_at": timezone.now()}
+    # A retried job has its reservation already; a new one (the common case) is one INSERT.
+    if not BudgetReservation.objects.filter(job=job).update(**held):
+        BudgetReservation.objects.create(job=job, owner_id=job.owner_id, **held)
 
 
 def settle(job: GenerationJob, actual: Decimal) -> None:

@@ -9,9 +9,12 @@ layer to "look again", so a reload at any moment shows the truth.
 from __future__ import annotations
 
 import logging
+import statistics
+import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -20,6 +23,7 @@ from django.utils import timezone
 from studio.core import broadcast, budgets, cache, events, pricing
 from studio.core.requests import ImageRequest, JobRequest, TurnRequest, from_json, to_json
 from studio.core.storage import delete_assets
+from studio.core.writers import one_writer_at_a_time
 from studio.models import GenerationJob, ImageAsset
 
 logger = logging.getLogger(__name__)
@@ -56,13 +60,14 @@ def queue_job(
         "draft_of": draft_of,
         **_summary(request),
     }
-    with transaction.atomic():
+    estimate = estimate_cost(request, inputs)
+    # Twenty people posting at once: their transactions queue in the process, not in SQLite's busy handler.
+    with one_writer_at_a_time(), transaction.atomic():
         if isinstance(request, ImageRequest):
             fields["cache_key"] = cache.cache_key(request, inputs, mask)
             source = None if fresh else cache.cached_job(owner, fields["cache_key"])
             if source is not None:
                 return cache.reuse(source, **fields)
-        estimate = estimate_cost(request, inputs)
         job = GenerationJob.objects.create(stage="Queued", estimated_cost_usd=estimate, **fields)
         budgets.reserve(job, estimate)
         if attach is not None:
@@ -141,16 +146,69 @@ def fair_order(jobs: list[GenerationJob], busy: Counter) -> list[GenerationJob]:
     return [job for _, _, job in sorted(ranked, key=lambda entry: entry[:2])]
 
 
+class _Waiting(NamedTuple):
+    pk: int
+    owner_id: int
+
+
 def place_in_line(job: GenerationJob) -> int | None:
     """1 for the next job to start, 2 for the one after, ...; None unless the job is waiting."""
+    line = waiting_line(job)
+    return line[0] if line is not None else None
+
+
+def waiting_line(job: GenerationJob) -> tuple[int, float | None] | None:
+    """The waiting job's place in line (1 for the next to start) and about how many seconds until it starts
+    (None with nothing to go by); None unless the job is waiting. Two queries, whatever the queue."""
     if job.status != Status.QUEUED:
         return None
     # A job held behind another (waits_for) is not in line until it is released.
-    queued = GenerationJob.objects.filter(status=Status.QUEUED, waits_for__isnull=True)
-    waiting = list(queued.order_by("created_at", "pk")[:1000])
+    queued = GenerationJob.objects.filter(status=Status.QUEUED, waits_for__isnull=True).order_by(
+        "created_at", "pk"
+    )
+    waiting = [_Waiting(*row) for row in queued.values_list("pk", "owner_id")[:1000]]
     busy = Counter(GenerationJob.objects.filter(status=Status.RUNNING).values_list("owner_id", flat=True))
     order = [queued.pk for queued in fair_order(waiting, busy)]
-    return order.index(job.pk) + 1 if job.pk in order else None
+    if job.pk not in order:
+        return None
+    place = order.index(job.pk) + 1
+    return place, expected_wait(job, place, running=busy.total())
+
+
+RECENT_DURATIONS = 20  # finished jobs of the same model and quality that a waiting time is estimated from
+DURATIONS_KEPT_SECONDS = 30.0  # every render of a waiting job asks; the figure changes slowly
+_durations: dict[tuple[str, str], tuple[float, float | None]] = {}
+
+
+def typical_duration(model: str, quality: str) -> float | None:
+    """Mean seconds from start to finish of the latest jobs of this model and quality that succeeded
+    (looked up at most every DURATIONS_KEPT_SECONDS per model and quality, newest rows first by key)."""
+    now = time.monotonic()
+    kept = _durations.get((model, quality))
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    rows = (
+        GenerationJob.objects.filter(status=Status.SUCCEEDED, image_model=model, quality=quality)
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .order_by("-pk")
+        .values_list("started_at", "finished_at")[:RECENT_DURATIONS]
+    )
+    durations = [(finished - started).total_seconds() for started, finished in rows]
+    mean = statistics.fmean(durations) if durations else None
+    _durations[(model, quality)] = (now + DURATIONS_KEPT_SECONDS, mean)
+    return mean
+
+
+def expected_wait(job: GenerationJob, place: int, *, running: int) -> float | None:
+    """About how many seconds until the job `place`-th in line starts, or None with nothing to go by.
+
+    A place frees when a running job finishes: with R jobs `running`, each about D seconds long, one
+    finishes every D / R seconds, so the n-th in line starts in about n * D / R."""
+    duration = typical_duration(job.image_model, job.quality)
+    if duration is None:
+        return None
+    return place * duration / max(running, 1)
 
 
 # -- Actions from the user ----------------------------------------------------------------------------

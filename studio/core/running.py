@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,7 +28,8 @@ from studio.core.openai_client import (
     ResponseCompleted,
 )
 from studio.core.requests import TurnRequest, from_json, restarted
-from studio.core.storage import store_image
+from studio.core.storage import atomic_with_files, store_image
+from studio.core.writers import one_writer_at_a_time
 from studio.models import GenerationJob, ImageAsset, UsageRecord
 
 logger = logging.getLogger(__name__)
@@ -44,21 +43,6 @@ def db(function: Callable) -> Callable:
     """`function` as a coroutine, run in a thread: off the event loop, many at once. Inline (tests) it runs in
     the thread that queued the job, on its connection and inside its transaction."""
     return sync_to_async(function, thread_sensitive=settings.ATELIER_JOB_RUNNER == "inline")
-
-
-_sqlite_writer = threading.RLock()
-
-
-@contextmanager
-def one_writer_at_a_time() -> Iterator[None]:
-    """SQLite admits one writer at a time and makes the others sleep and poll, backing off up to 100 ms a
-    try: under many jobs a partial image could wait a second for its INSERT. Job writes queue here instead
-    and go in turn. With PostgreSQL this does nothing."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with _sqlite_writer:
-        yield
 
 
 class _Run:
@@ -139,7 +123,9 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
 
 async def _call_the_model(run: _Run) -> None:
     request = run.request
-    images, mask = await db(run.sent_images)()
+    # Most turns send no image: no trip to a database thread for them (it is the latency that counts here).
+    sends_images = bool(request.input_image_ids) or request.mask_id is not None
+    images, mask = await db(run.sent_images)() if sends_images else ([], None)
     if isinstance(request, TurnRequest):
         try:
             await _consume(run, openai_client.respond(request, images, mask))
@@ -234,8 +220,9 @@ def _started(run: _Run, event: RequestStarted) -> None:
 
 
 def _store(job: GenerationJob, data: bytes, kind: str, **fields) -> ImageAsset:
-    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks."""
-    with one_writer_at_a_time():
+    """Store one of the job's images, in the writers' queue; its thumbnail is made when a list asks. If its
+    row cannot be saved (the job was deleted meanwhile: its conversation went), its file goes too."""
+    with one_writer_at_a_time(), atomic_with_files():
         return store_image(job.owner, data, kind=kind, job=job, thumbnail=False, **fields)
 
 

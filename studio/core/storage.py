@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -58,19 +58,34 @@ def atomic_with_files() -> Iterator[None]:
         _written.reset(token)
 
 
-def _write(field_file, data: bytes) -> None:
-    """Save `data` under the field's content-addressed name, noting the name for atomic_with_files()."""
-    field_file.save("content-addressed", ContentFile(data), save=False)  # upload_to names it
+def _write(field_file, data: imaging.ImageSource) -> None:
+    """Save `data` under the field's content-addressed name, noting the name for atomic_with_files(). A file
+    is copied in chunks, never read whole."""
+    if isinstance(data, bytes):
+        content = ContentFile(data)
+    else:
+        data.seek(0)
+        content = File(
+            data
+        )  # a plain File: the storage copies it (it never moves an upload's temporary file)
+    field_file.save("content-addressed", content, save=False)  # upload_to names it
     written = _written.get()
     if written is not None:
         written.append(field_file.name)
 
 
 def store_image(
-    owner, data: bytes, *, kind: str, job=None, thumbnail: bool = True, dedupe: bool = True, **fields
+    owner,
+    data: imaging.ImageSource,
+    *,
+    kind: str,
+    job=None,
+    thumbnail: bool = True,
+    dedupe: bool = True,
+    **fields,
 ) -> ImageAsset:
     """Save `data` (a png, jpeg or webp from the model service, or an upload already checked with
-    `imaging.inspect_upload`) for `owner` and return its new row.
+    `imaging.inspect_upload`, as bytes or as its file) for `owner` and return its new row.
 
     Identical bytes share one file: it is written only if no file of that SHA-256 exists yet (with
     `dedupe=False`, for partial images that are never repeated, the lookup is skipped and the file written).
@@ -84,7 +99,7 @@ def store_image(
         width=info.width,
         height=info.height,
         format=info.format,
-        size_bytes=len(data),
+        size_bytes=imaging.byte_size(data),
         **fields,
     )
     existing = (

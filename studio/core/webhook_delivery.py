@@ -31,7 +31,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from studio.core import safe_urls
-from studio.core.running import one_writer_at_a_time
+from studio.core.writers import one_writer_at_a_time
 from studio.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)

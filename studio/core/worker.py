@@ -54,23 +54,8 @@ def lease_seconds() -> float:
 
 def claim(job_id: int, holder: str) -> GenerationJob | None:
     """Atomically take a queued job, or a running one whose lease ran out; None if someone else has it."""
-    now = timezone.now()
-    with running.one_writer_at_a_time():
-        claimed = (
-            GenerationJob.objects.filter(pk=job_id, waits_for__isnull=True)
-            .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now))
-            .update(
-                status=Status.RUNNING,
-                lease_holder=holder[:80],
-                lease_expires_at=now + timedelta(seconds=lease_seconds()),
-                started_at=Coalesce(F("started_at"), now),
-                attempts=F("attempts") + 1,
-                stage="Sending to the model",
-            )
-        )
-    if not claimed:
-        return None
-    return GenerationJob.objects.select_related("owner").get(pk=job_id)
+    claimed = claim_many([job_id], holder)
+    return claimed[0] if claimed else None
 
 
 def fail_worn_out_jobs() -> int:
@@ -105,28 +90,64 @@ def fail_worn_out_jobs() -> int:
 
 def claim_next(holder: str, limits: RateLimits) -> GenerationJob | None:
     """The next job in fair order whose model the rate limits admit, claimed; None if there is none."""
+    claimed = claim_ready(holder, limits, slots=1)
+    return claimed[0] if claimed else None
+
+
+def claim_ready(holder: str, limits: RateLimits, *, slots: int) -> list[GenerationJob]:
+    """Up to `slots` jobs, in fair order, that the rate limits admit, claimed and counted as started in
+    `limits`. One look at the queue for them all: twenty turns posted at once are claimed in one go."""
     fail_worn_out_jobs()
     now = timezone.now()
     candidates = list(
         GenerationJob.objects.filter(
             Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now),
             waits_for__isnull=True,
-        ).order_by("created_at", "pk")[:CANDIDATES]
+        )
+        .only("pk", "owner_id", "image_model", "request")
+        .order_by("created_at", "pk")[:CANDIDATES]
     )
     if not candidates:
-        return None
+        return []
     busy = Counter(
         GenerationJob.objects.filter(status=Status.RUNNING, lease_expires_at__gte=now).values_list(
             "owner_id", flat=True
         )
     )
+    chosen: list[int] = []
     for job in jobs.fair_order(candidates, busy):
-        if not limits.admits(job.image_model, images=from_json(job.request).n):
-            continue
-        claimed = claim(job.pk, holder)
-        if claimed is not None:
-            return claimed
-    return None
+        if len(chosen) >= slots:
+            break
+        images = from_json(job.request).n
+        if limits.admits(job.image_model, images=images):
+            limits.started(job.image_model, images=images)  # so that the next admits() counts it
+            chosen.append(job.pk)
+    return claim_many(chosen, holder)
+
+
+def claim_many(job_ids: list[int], holder: str) -> list[GenerationJob]:
+    """`claim` for several jobs in one UPDATE; those someone else took meanwhile are left out (a rate-limit
+    slot counted for one of them comes back within the minute)."""
+    if not job_ids:
+        return []
+    now = timezone.now()
+    expires = now + timedelta(seconds=lease_seconds())
+    with running.one_writer_at_a_time():
+        GenerationJob.objects.filter(pk__in=job_ids, waits_for__isnull=True).filter(
+            Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+        ).update(
+            status=Status.RUNNING,
+            lease_holder=holder[:80],
+            lease_expires_at=expires,
+            started_at=Coalesce(F("started_at"), now),
+            attempts=F("attempts") + 1,
+            stage="Sending to the model",
+        )
+    claimed = GenerationJob.objects.select_related("owner").filter(
+        pk__in=job_ids, lease_holder=holder[:80], lease_expires_at=expires, status=Status.RUNNING
+    )
+    order = {pk: position for position, pk in enumerate(job_ids)}
+    return sorted(claimed, key=lambda job: order[job.pk])
 
 
 def renew_leases(holder: str, job_ids: list[int]) -> None:
@@ -218,11 +239,12 @@ class Worker:
 
     async def _fill(self) -> None:
         while len(self.tasks) < self.concurrency and not self._stopping:
-            job = await db(claim_next)(self.holder, self.limits)
-            if job is None:
-                return
-            self.limits.started(job.image_model, images=from_json(job.request).n)
-            self.tasks[job.pk] = asyncio.create_task(self._run(job), name=f"job-{job.pk}")
+            slots = self.concurrency - len(self.tasks)
+            claimed = await db(claim_ready)(self.holder, self.limits, slots=slots)
+            for job in claimed:
+                self.tasks[job.pk] = asyncio.create_task(self._run(job), name=f"job-{job.pk}")
+            if len(claimed) < slots:
+                return  # nothing more is ready: the next wake (a job queued, one finished) looks again
 
     async def _run(self, job: GenerationJob) -> None:
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import ordinal
 
 from studio.core import jobs, pricing
 from studio.core.requests import JobRequest, from_json
@@ -53,6 +54,17 @@ def tiles(job, count: int = 1) -> list[dict]:
 
 
 @register.filter
-def place_in_line(job) -> int | None:
-    """1 for the next job to start, ...; None unless the job waits (fair order, see core.jobs)."""
-    return jobs.place_in_line(job)
+def in_line(job) -> str:
+    """ "2nd in line, about 40 s" for a waiting job (fair order, see core.jobs), "" otherwise."""
+    waiting = jobs.waiting_line(job)
+    if waiting is None:
+        return ""
+    place, seconds = waiting
+    line = f"{ordinal(place)} in line"
+    return line if seconds is None else f"{line}, about {_duration(seconds)}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5)} s"
+    return f"{round(seconds / 60)} min"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -130,3 +131,43 @@ def test_the_leak_figure_is_zero_for_an_exact_paste_back():
     mask = alpha_mask(size, (16, 16, 48, 48))
     pasted = imaging.paste_back(encode(original), encode(edited), mask)
     assert imaging.leak_ratio(encode(original), pasted, mask) == 0.0
+
+
+class ReadCountingFile(io.BytesIO):
+    """A file that remembers the largest single read asked of it."""
+
+    largest_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.largest_read = max(self.largest_read, len(data))
+        return data
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        self.largest_read = max(self.largest_read, count)
+        return count
+
+
+def test_it_checks_an_upload_from_its_file_without_reading_it_whole():
+    data = encode(Image.frombytes("RGB", (700, 700), random.Random(2).randbytes(700 * 700 * 3)), "PNG")
+    upload = ReadCountingFile(data)
+    info = imaging.inspect_upload(upload)
+    assert info == imaging.inspect_upload(data)  # the same format, size and SHA-256 as from the bytes
+    assert 0 < upload.largest_read < len(data) // 2
+    assert upload.tell() == 0  # left at the start, ready to be stored
+
+
+def test_it_refuses_a_cut_short_upload_from_its_file():
+    big = encode(Image.frombytes("RGB", (300, 300), random.Random(3).randbytes(300 * 300 * 3)), "PNG")
+    with pytest.raises(imaging.ImageRejected, match="damaged or cut short"):
+        imaging.inspect_upload(io.BytesIO(big[: len(big) // 2]))
+
+
+def test_a_large_transparent_image_gets_a_thumbnail_that_keeps_its_transparency():
+    image = Image.new("RGBA", (3000, 1500), (200, 30, 30, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 1500, 1500))  # the left half transparent
+    thumb = decode(imaging.make_thumbnail(io.BytesIO(encode(image, "PNG")), max_edge=512))
+    assert thumb.size == (512, 256)
+    assert thumb.getpixel((50, 128))[3] == 0
+    assert thumb.getpixel((460, 128))[:3] == pytest.approx((200, 30, 30), abs=6)

@@ -3,10 +3,13 @@ block that stored them rolls back."""
 
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
+from django.db import IntegrityError
 
+from studio.core import running
 from studio.core.storage import atomic_with_files, delete_assets, store_image
 from studio.models import GenerationJob, ImageAsset
 from tests.support.images import solid
@@ -86,3 +89,26 @@ def test_a_mask_stays_while_an_image_reopens_with_it_or_a_queued_job_will_send_i
     delete_assets([], masks=[mask.pk])
     assert not ImageAsset.objects.filter(pk=mask.pk).exists()
     assert not os.path.exists(mask.file.path)
+
+
+def test_an_upload_is_stored_from_its_file_as_from_its_bytes(alice):
+    data = solid((64, 48), fmt="PNG")
+    from_file = store_image(alice, io.BytesIO(data), kind=ImageAsset.Kind.UPLOAD)
+    from_bytes = store_image(alice, data, kind=ImageAsset.Kind.UPLOAD)
+    assert from_file.file.name == from_bytes.file.name  # the same content-addressed file
+    assert (from_file.width, from_file.height, from_file.size_bytes) == (64, 48, len(data))
+    with from_file.file.open("rb") as handle:
+        assert handle.read() == data
+    assert from_file.thumbnail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_image_whose_row_cannot_be_saved_leaves_no_file(alice, settings):
+    """A partial arriving for a job deleted meanwhile (its conversation went): the INSERT fails at commit
+    (the job's row is gone) and the file written for it goes too."""
+    job = GenerationJob.objects.create(owner=alice, kind=GenerationJob.Kind.RESPONSE, request={})
+    GenerationJob.objects.filter(pk=job.pk).delete()
+    with pytest.raises(IntegrityError):
+        running._store(job, solid(), ImageAsset.Kind.PARTIAL, dedupe=False, partial_index=0, output_index=0)
+    assert not ImageAsset.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == set()

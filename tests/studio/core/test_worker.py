@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from conversations import services
@@ -18,6 +19,7 @@ from studio.core import jobs
 from studio.core.ratelimits import RateLimits, parse_duration
 from studio.core.worker import LEASE_SECONDS, MAX_ATTEMPTS, Worker, claim, claim_next
 from studio.models import BudgetReservation, GenerationJob, ImageAsset, UsageRecord
+from studio.templatetags.atelier import in_line
 from tests.support.factories import make_conversation, tool_options
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,6 +130,46 @@ def test_a_job_knows_its_place_in_line(alice, charlie):
     second = queued_turn(alice).job
     others = queued_turn(charlie).job
     assert [jobs.place_in_line(j) for j in (first, others, second)] == [1, 2, 3]
+
+
+def finished_like(job: GenerationJob, seconds: float, **fields) -> None:
+    """Mark `job` as a job that succeeded after running `seconds`."""
+    started = timezone.now() - timedelta(minutes=5)
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=Status.SUCCEEDED,
+        started_at=started,
+        finished_at=started + timedelta(seconds=seconds),
+        **fields,
+    )
+
+
+@pytest.fixture
+def no_durations_kept():
+    """Waiting times are worked out afresh (core.jobs keeps the recent durations for a while)."""
+    jobs._durations.clear()
+    yield
+    jobs._durations.clear()
+
+
+def test_the_place_in_line_comes_with_a_wait_from_recent_jobs_of_that_model_and_quality(
+    alice, charlie, no_durations_kept
+):
+    finished_like(queued_turn(alice).job, 18)
+    finished_like(queued_turn(alice).job, 22)
+    finished_like(queued_turn(alice).job, 500, quality="high")  # another quality: not counted
+    running = queued_turn(charlie).job
+    GenerationJob.objects.filter(pk=running.pk).update(status=Status.RUNNING)
+    first, second = queued_turn(alice).job, queued_turn(alice).job
+    assert jobs.waiting_line(second) == (2, pytest.approx(40.0))  # 2 x 20 s, one job running at a time
+    assert in_line(first) == "1st in line, about 20 s"
+    assert in_line(second) == "2nd in line, about 40 s"
+    second.turn.job = second
+    html = render_to_string("conversations/_turn.html", {"turn": second.turn})
+    assert "2nd in line, about 40 s" in html
+
+
+def test_the_place_in_line_says_no_time_before_anything_finished(alice, no_durations_kept):
+    assert in_line(queued_turn(alice).job) == "1st in line"
 
 
 def test_rate_limits_hold_jobs_back_per_model_until_the_window_or_the_reset_passes():
