@@ -163,20 +163,45 @@ async def _restart_chain(run: _Run) -> None:
 
 
 async def _consume(run: _Run, stream) -> None:
-    async for event in stream:
-        if isinstance(event, PartialImage):
-            await _store_partial(run, event)
-        elif isinstance(event, FinalImage):
-            # Stored at once (it is never lost, whatever happens next); a paste-back computes a while.
-            run.finals[event.output_index] = final = await db(_store_final)(run, event)
-            if run.request.n > 1:  # each tile shows its image as it comes; one image shows with the job's end
-                await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=event.output_index)
-        elif isinstance(event, CallUsage):
-            await db(_record_usage)(run, event)
-        elif isinstance(event, ResponseCompleted):
-            await db(_complete_turn)(run, event)
-        elif isinstance(event, RequestStarted):
-            await db(_started)(run, event)
+    # A final image is committed together with the usage of the call that made it (the usage follows it
+    # in the same answer), so a worker killed between the two cannot leave an image without its usage, which
+    # the worker taking over would pay for again. Whatever ends the stream, a held final is stored then.
+    held: FinalImage | None = None
+    try:
+        async for event in stream:
+            if isinstance(event, PartialImage):
+                await _store_partial(run, event)
+            elif isinstance(event, FinalImage):
+                if held is not None:
+                    await _keep_final(run, held)
+                held = event
+            elif isinstance(event, CallUsage):
+                if held is not None:
+                    final_event, held = held, None
+                    await _keep_final(run, final_event, usage=event)
+                else:
+                    await db(_record_usage)(run, event)
+            elif isinstance(event, ResponseCompleted):
+                await db(_complete_turn)(run, event)
+            elif isinstance(event, RequestStarted):
+                await db(_started)(run, event)
+    finally:
+        if held is not None:
+            await _keep_final(run, held)
+
+
+async def _keep_final(run: _Run, event: FinalImage, usage: CallUsage | None = None) -> None:
+    run.finals[event.output_index] = final = await db(_store_final_and_usage)(run, event, usage)
+    if run.request.n > 1:  # each tile shows its image as it comes; one image shows with the job's end
+        await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=event.output_index)
+
+
+def _store_final_and_usage(run: _Run, event: FinalImage, usage: CallUsage | None) -> ImageAsset:
+    with one_writer_at_a_time(), transaction.atomic():
+        final = _store_final(run, event)
+        if usage is not None:
+            _record_usage(run, usage)
+    return final
 
 
 def _finished_before(job: GenerationJob) -> bool:
