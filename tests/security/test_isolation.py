@@ -54,6 +54,7 @@ ROUTES = {
     "conversations:turn": ("turn", "get"),
     "conversations:stop": ("turn", "post"),
     "conversations:retry": ("turn", "post"),
+    "conversations:send_now": ("turn", "post"),
     "conversations:keep_draft": ("turn", "post"),
     "conversations:discard_draft": ("turn", "post"),
     "conversations:edit_image": ("turn+turn_image", "post"),
