@@ -11,7 +11,7 @@ from tests.browser.conftest import log_in
 
 
 def send_prompt(page, text: str) -> None:
-    page.get_by_label("Prompt").fill(text)
+    page.get_by_label("Prompt", exact=True).fill(text)
     page.get_by_role("button", name="Generate").click()
 
 

@@ -24,7 +24,7 @@ def sized_page(request, page):
 
 
 def send_prompt(page, text: str) -> None:
-    page.get_by_label("Prompt").fill(text)
+    page.get_by_label("Prompt", exact=True).fill(text)
     page.get_by_role("button", name="Generate").click()
 
 

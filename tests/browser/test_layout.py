@@ -307,7 +307,7 @@ def test_question_mark_opens_the_pages_shortcut_sheet(browse, atelier_server, se
 def test_shortcuts_never_fire_while_typing(browse, atelier_server, seeded):
     page = browse(1440)
     page.goto(atelier_server.base_url + "/studio/")
-    prompt = page.get_by_label("Prompt")
+    prompt = page.get_by_label("Prompt", exact=True)
     prompt.press_sequentially("what? why?")
     expect(prompt).to_have_value("what? why?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
@@ -349,7 +349,7 @@ def test_dropping_an_image_on_the_studio_form_uploads_it_for_an_edit(browse, ate
     ]
     expect(page.locator("#id_upload_count")).to_have_value("1")  # the page heard the change
     expect(page.locator(".drop-hint")).to_be_visible()  # its <details> opened to show the chosen file
-    page.get_by_label("Prompt").fill("make the sky violet")
+    page.get_by_label("Prompt", exact=True).fill("make the sky violet")
     page.get_by_role("button", name="Generate").click()
     job = page.locator(".job-card").first
     expect(job).to_contain_text("Image API edit", timeout=10_000)
@@ -364,7 +364,7 @@ def test_pasting_an_image_adds_it_to_the_focused_forms_upload(browse, atelier_se
     names = page.evaluate("[...document.getElementById('id_images').files].map((f) => f.name)")
     assert names == ["first.png", "second.png"]  # a multiple input collects them
     expect(page.locator("#id_upload_count")).to_have_value("2")
-    expect(page.get_by_label("Prompt")).to_have_value("")  # no text was pasted instead
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("")  # no text was pasted instead
 
 
 def test_enter_in_the_studio_prompt_is_a_new_line_and_ctrl_enter_generates(browse, atelier_server):
@@ -372,7 +372,7 @@ def test_enter_in_the_studio_prompt_is_a_new_line_and_ctrl_enter_generates(brows
     page.goto(f"{atelier_server.base_url}/studio/")
     jobs = page.locator(".job-card")
     before = jobs.count()
-    prompt = page.get_by_label("Prompt")
+    prompt = page.get_by_label("Prompt", exact=True)
     prompt.press_sequentially("two lines")
     prompt.press("Enter")
     prompt.press_sequentially("of prompt")

@@ -52,7 +52,7 @@ def test_the_admin_pages_keep_the_policy(page, atelier_server):
 
 def test_logging_out_elsewhere_stops_live_updates_and_says_why(page, atelier_server):
     log_in(page, atelier_server)
-    page.get_by_label("Prompt").fill("A lighthouse at dusk, risograph")
+    page.get_by_label("Prompt", exact=True).fill("A lighthouse at dusk, risograph")
     page.get_by_role("button", name="Generate").click()
     page.wait_for_url(re.compile(r"/c/\d+/$"))
     expect(page.locator("#turns > .turn")).to_have_count(1)

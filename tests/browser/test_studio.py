@@ -13,7 +13,7 @@ from tests.browser.conftest import log_in
 def test_a_draft_then_its_final_arrive_live(page, atelier_server, artifacts_dir):
     log_in(page, atelier_server)
     page.get_by_role("link", name="Studio").click()
-    page.get_by_label("Prompt").fill("A travel poster of Lisbon trams at golden hour")
+    page.get_by_label("Prompt", exact=True).fill("A travel poster of Lisbon trams at golden hour")
     page.get_by_label("Images", exact=True).fill("2")
     page.get_by_label("Partial images").select_option("2")
     expect(page.locator("#estimate")).to_contain_text("$")

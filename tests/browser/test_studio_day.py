@@ -87,7 +87,7 @@ def open_studio(page, server) -> None:
 
 
 def start_draft(page, prompt: str, *, n: int = 1, partials: int = 0) -> None:
-    page.get_by_label("Prompt").fill(prompt)
+    page.get_by_label("Prompt", exact=True).fill(prompt)
     page.get_by_label("Images", exact=True).fill(str(n))
     page.get_by_label("Partial images").select_option(str(partials))
     jobs = page.locator(".job-item").count()
@@ -124,7 +124,7 @@ def test_the_empty_studio_fits_and_enter_never_starts_a_paid_run(
     expect(page.get_by_label("Compression")).to_be_enabled()
     page.get_by_label("Format", exact=True).select_option("png")
 
-    prompt = page.get_by_label("Prompt")
+    prompt = page.get_by_label("Prompt", exact=True)
     expect(page.locator("#id_prompt_help")).to_contain_text("Ctrl+Enter")
     prompt.fill("A risograph flyer for a bike repair cafe")
     prompt.press("End")
