@@ -108,18 +108,11 @@ OVERLAPS = """
 }
 """
 
-# The conversation's header (templates/conversations/conversation.html, static/css/conversations.css) does not
-# wrap at 390 px: its Rename button runs under the cost and Delete. The fix belongs in conversations.css:
-# `.thread-header { flex-wrap: wrap; } .rename-form { flex: 1 1 14rem; }`.
-THREAD_HEADER = pytest.mark.xfail(
-    strict=True, reason="the conversation header needs conversations.css to wrap"
-)
-
 
 @pytest.mark.parametrize(
     "width,name",
     [
-        pytest.param(width, name, marks=THREAD_HEADER if (width, name) == (390, "conversation") else ())
+        (width, name)
         for width in (390, 768)
         for name in ("conversation", "studio", "gallery", "editor", "api")
     ],
