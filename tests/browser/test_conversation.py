@@ -21,7 +21,7 @@ def test_a_conversation_streams_partials_then_finals_and_survives_a_reload(
     log_in(page, atelier_server)
     expect(page.get_by_role("heading", name="What shall we make?")).to_be_visible()
     page.get_by_text("Image options").click()
-    page.get_by_label("Partial images").select_option("3")
+    page.get_by_label("Partial images", exact=True).select_option("3")
     send_prompt(page, "A poster for a jazz night in Lisbon, deep blue and brass")
 
     page.wait_for_url(re.compile(r"/c/\d+/$"))
@@ -49,7 +49,7 @@ def test_a_conversation_streams_partials_then_finals_and_survives_a_reload(
 def test_a_bad_size_is_flagged_as_you_type_with_a_fix(page, atelier_server):
     log_in(page, atelier_server)
     page.get_by_text("Image options").click()
-    size = page.get_by_label("Size")
+    size = page.get_by_label("Size", exact=True)
     size.fill("1000x1000")
     feedback = page.locator("#size-feedback")
     expect(feedback).to_contain_text("16")
@@ -61,7 +61,7 @@ def test_a_bad_size_is_flagged_as_you_type_with_a_fix(page, atelier_server):
 def test_stop_keeps_the_last_partial_as_a_draft(page, atelier_server):
     log_in(page, atelier_server)
     page.get_by_text("Image options").click()
-    page.get_by_label("Partial images").select_option("3")
+    page.get_by_label("Partial images", exact=True).select_option("3")
     send_prompt(page, "A slow mural of a city at night")
     page.wait_for_url(re.compile(r"/c/\d+/$"))
     turn = page.locator("#turns > .turn").last

@@ -30,7 +30,7 @@ def send_prompt(page, text: str) -> None:
 
 def slow_partials(page) -> None:
     page.get_by_text("Image options").click()
-    page.get_by_label("Partial images").select_option("3")
+    page.get_by_label("Partial images", exact=True).select_option("3")
     page.get_by_text("Image options").click()
 
 

@@ -42,7 +42,7 @@ def test_the_matte_slider_rerenders_the_cut_out_and_save_keeps_it(
     expect(page.get_by_text("not generated on a key colour")).to_be_visible()
     page.screenshot(path=artifacts_dir / "cutout-1440.png", full_page=True)
 
-    page.get_by_label("Matte").fill("90")
+    page.get_by_label("Matte", exact=True).fill("90")
     expect(page.locator("[data-tightness-value]")).to_have_text("90")
     expect(page.locator('img[data-cutout-preview][data-tightness="90"]')).to_be_visible(timeout=15000)
     assert preview.get_attribute("src") != first
@@ -112,7 +112,7 @@ def test_a_text_box_is_added_dragged_resized_and_exported_with_editable_layers(
     page.screenshot(path=artifacts_dir / "text-editor-390.png", full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
 
-    page.get_by_label("Export as").select_option("webp")
+    page.get_by_label("Export as", exact=True).select_option("webp")
     page.get_by_role("button", name="Export image").click()
     expect(page.get_by_text("its layers stay editable here")).to_be_visible()
     assert page.url.rstrip("/") != f"{atelier_server.base_url}/images/{image_id}/text"

@@ -12,7 +12,7 @@ from tests.browser.conftest import log_in
 def block_a_job(page, server, prompt: str):
     page.goto(f"{server.base_url}/studio/")
     page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.get_by_label("Partial images").select_option("0")
+    page.get_by_label("Partial images", exact=True).select_option("0")
     page.get_by_role("button", name="Draft (low quality)").click()
     card = page.locator(".job-card").first
     expect(card).to_contain_text("[block]")
@@ -63,7 +63,7 @@ def test_a_blocked_job_gets_an_image_from_the_gallery(page, atelier_server):
     log_in(page, atelier_server)
     page.goto(f"{atelier_server.base_url}/studio/")
     page.get_by_label("Prompt", exact=True).fill("A castle gate at dusk")
-    page.get_by_label("Partial images").select_option("0")
+    page.get_by_label("Partial images", exact=True).select_option("0")
     page.get_by_role("button", name="Draft (low quality)").click()
     expect(page.locator(".job-card").first.locator(".badge-succeeded")).to_be_visible(timeout=30_000)
 

@@ -71,8 +71,8 @@ def exported_alpha(page) -> Image.Image:
 
 
 def set_brush(page, size: int, hardness: int = 100) -> None:
-    page.get_by_label("Brush size").fill(str(size))
-    page.get_by_label("Hardness").fill(str(hardness))
+    page.get_by_label("Brush size", exact=True).fill(str(size))
+    page.get_by_label("Hardness", exact=True).fill(str(hardness))
 
 
 def test_it_exports_alpha_where_the_strokes_went(editor, artifacts_dir):
@@ -118,9 +118,9 @@ def test_keyboard_shortcuts_match_on_the_key_code(editor):
     assert page.evaluate("document.getElementById('mask-editor').maskEditor.isEmpty()")
     page.keyboard.press("Control+Shift+KeyZ")
     assert not page.evaluate("document.getElementById('mask-editor').maskEditor.isEmpty()")
-    before = int(page.get_by_label("Brush size").input_value())
+    before = int(page.get_by_label("Brush size", exact=True).input_value())
     page.keyboard.press("BracketRight")
-    assert int(page.get_by_label("Brush size").input_value()) > before
+    assert int(page.get_by_label("Brush size", exact=True).input_value()) > before
     page.keyboard.press("KeyE")
     expect(page.get_by_role("button", name="Eraser")).to_have_attribute("aria-pressed", "true")
     stroke(page, [(100, 300), (200, 300)])
@@ -174,7 +174,7 @@ def test_shortcuts_never_fire_while_typing_in_the_prompt(editor):
     prompt.press_sequentially("bright [window] in the eaves ")
     prompt.press("Control+KeyZ")  # the field's own undo, not the mask's
     expect(page.get_by_role("button", name="Brush")).to_have_attribute("aria-pressed", "true")
-    assert int(page.get_by_label("Brush size").input_value()) == 40
+    assert int(page.get_by_label("Brush size", exact=True).input_value()) == 40
     assert not page.evaluate("document.getElementById('mask-editor').maskEditor.isEmpty()")
 
 
@@ -220,8 +220,8 @@ def test_painting_with_a_finger_on_a_phone(phone, artifacts_dir):
     for control in toolbar.get_by_role("button").all():
         box = control.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, control.inner_text()
-    page.get_by_label("Brush size").fill("60")
-    page.get_by_label("Hardness").fill("100")
+    page.get_by_label("Brush size", exact=True).fill("60")
+    page.get_by_label("Hardness", exact=True).fill("100")
     touch_stroke(page, [(100, 300), (250, 300), (400, 300)])
     alpha = exported_alpha(page)
     assert alpha.getpixel((250, 300)) == 0

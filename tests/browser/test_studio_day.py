@@ -89,7 +89,7 @@ def open_studio(page, server) -> None:
 def start_draft(page, prompt: str, *, n: int = 1, partials: int = 0) -> None:
     page.get_by_label("Prompt", exact=True).fill(prompt)
     page.get_by_label("Images", exact=True).fill(str(n))
-    page.get_by_label("Partial images").select_option(str(partials))
+    page.get_by_label("Partial images", exact=True).select_option(str(partials))
     jobs = page.locator(".job-item").count()
     page.get_by_role("button", name="Draft (low quality)").click()
     expect(page.locator(".job-item")).to_have_count(jobs + 1)
@@ -119,9 +119,9 @@ def test_the_empty_studio_fits_and_enter_never_starts_a_paid_run(
     assert not missing, missing
 
     # No stale placeholder: compression is off while the format (PNG) has none.
-    expect(page.get_by_label("Compression")).to_be_disabled()
+    expect(page.get_by_label("Compression", exact=True)).to_be_disabled()
     page.get_by_label("Format", exact=True).select_option("jpeg")
-    expect(page.get_by_label("Compression")).to_be_enabled()
+    expect(page.get_by_label("Compression", exact=True)).to_be_enabled()
     page.get_by_label("Format", exact=True).select_option("png")
 
     prompt = page.get_by_label("Prompt", exact=True)
@@ -129,7 +129,7 @@ def test_the_empty_studio_fits_and_enter_never_starts_a_paid_run(
     prompt.fill("A risograph flyer for a bike repair cafe")
     prompt.press("End")
     prompt.press("Enter")
-    page.get_by_label("Size").press("Enter")
+    page.get_by_label("Size", exact=True).press("Enter")
     page.wait_for_timeout(800)
     expect(page.locator(".job-item")).to_have_count(jobs_before)  # nothing was sent, nothing was paid
     assert prompt.input_value() == "A risograph flyer for a bike repair cafe\n"
@@ -204,7 +204,7 @@ def test_finalize_the_picked_draft_with_its_price_first_and_a_bad_size_answered_
     assert not low_contrast(page, form.locator(".btn"))
     weak = [r for r in form.evaluate(f"(form) => ({CONTRAST})(({CARD_TEXT})(form))") if r["ratio"] < 4.5]
     assert not weak, f"Finalize form text below 4.5:1: {weak}"
-    size = form.get_by_label("Final size")
+    size = form.get_by_label("Final size", exact=True)
     expect(size).to_be_focused()
     size.fill("100x100")
     expect(form.locator(".finalize-estimate")).to_contain_text("No price")
@@ -217,8 +217,8 @@ def test_finalize_the_picked_draft_with_its_price_first_and_a_bad_size_answered_
     page.screenshot(path=artifacts_dir / f"studio-finalize-error-{viewport['width']}.png")
 
     form = draft.locator(".finalize-form")
-    form.get_by_label("Final size").fill("1024x1536")
-    form.get_by_label("Final format").select_option("webp")
+    form.get_by_label("Final size", exact=True).fill("1024x1536")
+    form.get_by_label("Final format", exact=True).select_option("webp")
     expect(form.locator(".finalize-cost")).to_contain_text("$")
     price = form.locator(".finalize-cost").inner_text()
     form.get_by_role("button", name="Finalize image 2").click()
