@@ -30,7 +30,9 @@ class CutoutForm(forms.Form):
         initial=50,
         label="Matte",
         help_text="Left keeps more (soft edges, colours near the background); right removes more.",
-        widget=forms.NumberInput(attrs={"type": "range", "step": 1, "aria-describedby": "id_tightness_help"}),
+        widget=forms.NumberInput(
+            attrs={"type": "range", "step": 1, "aria-label": "Matte", "aria-describedby": "id_tightness_help"}
+        ),
     )
     output_format = forms.ChoiceField(
         choices=[("png", "PNG"), ("webp", "WebP")], initial="png", required=False, label="Format"
