@@ -144,6 +144,22 @@ class MultipleImageField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def checked_upload(upload: UploadedFile, limit: int) -> imaging.ImageInfo:
+    """Check an uploaded image from its file, never reading it whole into memory (Django spools a large
+    upload to a temporary file): store the upload itself afterwards, from that file. Every form that takes
+    image files checks them here, so they are refused in the same words."""
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
+            f"{limit // 1_048_576} MB.",
+            code="too_large",
+        )
+    try:
+        return imaging.inspect_upload(upload, max_bytes=limit)
+    except imaging.ImageRejected as exc:
+        raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
+
+
 PASTE_BACK_FEATHER = 8  # px: the Studio's edits paste the original back outside the mask, softly
 
 
@@ -186,19 +202,9 @@ class StudioForm(ImageOptionsForm):
         if owner is not None:
             self.fields["gallery_images"].queryset = ImageAsset.objects.for_user(owner).in_gallery()
 
-    def _read_upload(self, upload) -> tuple[UploadedFile, imaging.ImageInfo]:
-        if upload.size > settings.ATELIER_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
-                f"{settings.ATELIER_MAX_UPLOAD_BYTES // 1_048_576} MB."
-            )
-        try:  # checked and later stored from its file: never read whole into memory
-            return upload, imaging.inspect_upload(upload, max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES)
-        except imaging.ImageRejected as exc:
-            raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
-
     def clean_images(self) -> list[tuple[UploadedFile, imaging.ImageInfo]]:
-        return [self._read_upload(upload) for upload in self.cleaned_data["images"]]
+        limit = settings.ATELIER_MAX_UPLOAD_BYTES
+        return [(upload, checked_upload(upload, limit)) for upload in self.cleaned_data["images"]]
 
     def clean(self) -> dict:
         data = super().clean()
