@@ -8,16 +8,18 @@ from /proc every 5 ms; the growth is the peak during the scenario less the RSS j
 2. logged_in: one signed-in POST of a valid 40 MB PNG (random pixels, so it does not compress) as an edit
    input to /studio/submit.
 3. concurrent20: twenty such signed-in posts at once, each on its own connection.
+4. api: one 40 MB upload to the API (`POST /api/v1/uploads`, multipart field `file`, a Bearer key).
+5. api_concurrent20: twenty such API uploads at once.
 
-    DEBUG=1 .venv/bin/python bench/memory.py
+    DEBUG=1 .venv/bin/python bench/memory.py [scenario ...]   (all five, or only those named)
 
-The last line reads `anon_growth_mb=<n> logged_in_growth_mb=<n> concurrent20_growth_mb=<n>`.
+The last line reads `anon_growth_mb=<n> logged_in_growth_mb=<n> concurrent20_growth_mb=<n> api_growth_mb=<n>
+api_concurrent20_growth_mb=<n>`.
 """
 
 from __future__ import annotations
 
 import http.client
-import io
 import os
 import sys
 import tempfile
@@ -46,10 +48,9 @@ def make_png(path: Path, target_bytes: int = 40 * MB) -> None:
     Image.frombytes("RGBA", (side, side), pixels).save(path, format="PNG", compress_level=1)
 
 
-def write_multipart(path: Path, image: Path, csrf: str) -> str:
-    """The Studio form as a browser sends it, written to a file so that it is streamed, not held."""
-    boundary = uuid.uuid4().hex
-    fields = {
+def studio_fields(csrf: str) -> dict[str, str]:
+    """The Studio form as a browser sends it (the image goes in `images`)."""
+    return {
         "csrfmiddlewaretoken": csrf,
         "prompt": "a benchmark edit",
         "model": "gpt-image-2",
@@ -62,13 +63,18 @@ def write_multipart(path: Path, image: Path, csrf: str) -> str:
         "background": "auto",
         "action": "generate",
     }
+
+
+def write_multipart(path: Path, image: Path, fields: dict[str, str], file_field: str) -> str:
+    """A multipart body with `fields` and the image, written to a file so that it is streamed, not held."""
+    boundary = uuid.uuid4().hex
     with open(path, "wb") as out:
         for name, value in fields.items():
             out.write(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
             )
         out.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="images"; filename="big.png"\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="big.png"\r\n'
             f"Content-Type: image/png\r\n\r\n".encode()
         )
         with open(image, "rb") as source:
@@ -132,15 +138,40 @@ def log_in(server: AtelierServer) -> dict[str, str]:
     return jar
 
 
-def post_file(server: AtelierServer, body: Path, content_type: str, jar: dict[str, str]) -> str:
+class Poster:
+    """How one scenario posts: anonymously or signed in to the Studio's form, or with a key to the API."""
+
+    def __init__(self, server: AtelierServer, how: str) -> None:
+        self.server, self.how = server, how
+        self.jar = log_in(server) if how == "session" else {}
+        self.key = server.manage("create_api_key", USERNAME).strip() if how == "api" else ""
+
+    @property
+    def warm_up_headers(self) -> dict[str, str]:
+        return {"Cookie": cookie_header(self.jar)} if self.jar else {}
+
+    def write_body(self, path: Path, image: Path) -> str:
+        if self.how == "api":
+            return write_multipart(path, image, {}, "file")
+        return write_multipart(path, image, studio_fields(self.jar.get("csrftoken", "x" * 32)), "images")
+
+    def post(self, body: Path, content_type: str) -> str:
+        headers = {"Content-Type": content_type}
+        if self.jar:
+            headers |= {"Cookie": cookie_header(self.jar), "X-CSRFToken": self.jar["csrftoken"]}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        url = "/api/v1/uploads" if self.how == "api" else "/studio/submit"
+        return post_file(self.server, url, body, headers)
+
+
+def post_file(server: AtelierServer, url: str, body: Path, headers: dict[str, str]) -> str:
     """POST the body file; the answer's status, or what went wrong on the connection."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
-    headers = {"Content-Type": content_type, "Content-Length": str(body.stat().st_size)}
-    if jar:
-        headers |= {"Cookie": cookie_header(jar), "X-CSRFToken": jar["csrftoken"]}
+    headers = {**headers, "Content-Length": str(body.stat().st_size)}
     try:
         with open(body, "rb") as handle:
-            conn.request("POST", "/studio/submit", body=handle, headers=headers)
+            conn.request("POST", url, body=handle, headers=headers)
             response = conn.getresponse()
             response.read()
             return str(response.status)
@@ -150,7 +181,7 @@ def post_file(server: AtelierServer, body: Path, content_type: str, jar: dict[st
         conn.close()
 
 
-def measure(name: str, image: Path, work_dir: Path, *, signed_in: bool, clients: int) -> tuple[float, str]:
+def measure(name: str, image: Path, work_dir: Path, *, how: str, clients: int) -> tuple[float, str]:
     var_dir = Path(tempfile.mkdtemp(prefix=f"atelier-memory-{name}-", dir=work_dir))
     server = start_atelier(
         var_dir, env={"ATELIER_JOB_RUNNER": "workers", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
@@ -161,28 +192,27 @@ def measure(name: str, image: Path, work_dir: Path, *, signed_in: bool, clients:
             "-c",
             f"from django.contrib.auth.models import User; User.objects.create_user({USERNAME!r}, password={PASSWORD!r})",
         )
-        jar = log_in(server) if signed_in else {}
-        csrf = jar.get("csrftoken", "x" * 32)
+        poster = Poster(server, how)
         body = var_dir / "body.bin"
-        content_type = write_multipart(body, image, csrf)
+        content_type = poster.write_body(body, image)
         # Warm up the code the posts run (one small upload when signed in), so that imports and first-use
         # caches are not counted as growth.
         warm = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        warm.request("GET", "/studio/", headers={"Cookie": cookie_header(jar)} if jar else {})
+        warm.request("GET", "/studio/", headers=poster.warm_up_headers)
         warm.getresponse().read()
         warm.close()
-        if signed_in:
+        if how != "anon":
             small = var_dir / "small.png"
             make_png(small, target_bytes=256 * 1024)
             small_body = var_dir / "small-body.bin"
-            post_file(server, small_body, write_multipart(small_body, small, csrf), jar)
+            poster.post(small_body, poster.write_body(small_body, small))
         time.sleep(0.5)
         before = rss_bytes(server.pid)
         sampler = RssSampler(server.pid)
         sampler.start()
         results: list[str] = []
         threads = [
-            threading.Thread(target=lambda: results.append(post_file(server, body, content_type, jar)))
+            threading.Thread(target=lambda: results.append(poster.post(body, content_type)))
             for _ in range(clients)
         ]
         for thread in threads:
@@ -207,21 +237,22 @@ def main() -> None:
         size_mb = image.stat().st_size / MB
         print(f"image: a valid {size_mb:.1f} MB PNG")
         scenarios = [
-            ("anon", False, 1),
-            ("logged_in", True, 1),
-            ("concurrent20", True, CONCURRENT),
+            ("anon", "anon", 1),
+            ("logged_in", "session", 1),
+            ("concurrent20", "session", CONCURRENT),
+            ("api", "api", 1),
+            ("api_concurrent20", "api", CONCURRENT),
         ]
+        chosen = sys.argv[1:]  # scenario names, to run only those
         figures: dict[str, float] = {}
-        print(f"{'scenario':<14} {'clients':>7} {'rss growth MB':>14} {'per upload MB':>14}  answers")
-        for name, signed_in, clients in scenarios:
-            growth, answers = measure(name, image, work_dir, signed_in=signed_in, clients=clients)
+        print(f"{'scenario':<16} {'clients':>7} {'rss growth MB':>14} {'per upload MB':>14}  answers")
+        for name, how, clients in scenarios:
+            if chosen and name not in chosen:
+                continue
+            growth, answers = measure(name, image, work_dir, how=how, clients=clients)
             figures[name] = growth
-            print(f"{name:<14} {clients:>7} {growth:>14.1f} {growth / clients:>14.1f}  {answers}")
-        out = io.StringIO()
-        out.write(f"anon_growth_mb={figures['anon']:.1f} ")
-        out.write(f"logged_in_growth_mb={figures['logged_in']:.1f} ")
-        out.write(f"concurrent20_growth_mb={figures['concurrent20']:.1f}")
-        print(out.getvalue())
+            print(f"{name:<16} {clients:>7} {growth:>14.1f} {growth / clients:>14.1f}  {answers}")
+        print(" ".join(f"{name}_growth_mb={growth:.1f}" for name, growth in figures.items()))
 
 
 if __name__ == "__main__":

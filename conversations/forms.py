@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
-from studio.core import imaging
 from studio.core.requests import MAX_INPUT_IMAGES
 from studio.core.storage import store_image
-from studio.forms import ImageOptionsForm, MultipleImageField
+from studio.forms import ImageOptionsForm, MultipleImageField, checked_upload
 from studio.models import ImageAsset
 
 
@@ -39,25 +39,19 @@ class TurnForm(ImageOptionsForm):
                 conversation.owner
             ).in_gallery()
 
-    def clean_uploads(self) -> list[bytes]:
+    def clean_uploads(self) -> list[UploadedFile]:
         uploads = self.cleaned_data.get("uploads") or []
         if len(uploads) > MAX_INPUT_IMAGES:
             raise forms.ValidationError(f"A turn takes at most {MAX_INPUT_IMAGES} images.")
-        limit = settings.ATELIER_MAX_UPLOAD_BYTES
-        read = []
         for upload in uploads:
-            data = upload.read()
-            try:
-                imaging.inspect_upload(data, max_bytes=limit)
-            except imaging.ImageRejected as exc:
-                raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
-            read.append(data)
-        return read
+            checked_upload(upload, settings.ATELIER_MAX_UPLOAD_BYTES)
+        return uploads
 
     def save_references(self, owner) -> list[ImageAsset]:
-        """The turn's reference images: the uploads (stored now, the form being valid), then those picked."""
+        """The turn's reference images: the uploads (stored now, the form being valid, from their files),
+        then those picked."""
         stored = [
-            store_image(owner, data, kind=ImageAsset.Kind.UPLOAD) for data in self.cleaned_data["uploads"]
+            store_image(owner, upload, kind=ImageAsset.Kind.UPLOAD) for upload in self.cleaned_data["uploads"]
         ]
         return stored + list(self.cleaned_data.get("reference_images") or [])
 

@@ -1,5 +1,6 @@
 """The Studio's forms: image options (validated by the core's own rules wherever a generation starts), the
-Studio's generations and edits, Finalize, the gallery's filters and the mask editor's edit."""
+Studio's generations and edits, the check every uploaded image passes, the gallery's filters and the mask
+editor's edit. Finalize has its own module (finalize_forms.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from studio.core.requests import (
     ImageOptions,
     ImageRequest,
     InvalidRequest,
-    from_json,
 )
 from studio.core.storage import store_image
 from studio.models import ImageAsset
@@ -144,6 +144,22 @@ class MultipleImageField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def checked_upload(upload: UploadedFile, limit: int) -> imaging.ImageInfo:
+    """Check an uploaded image from its file, never reading it whole into memory (Django spools a large
+    upload to a temporary file): store the upload itself afterwards, from that file. Every form that takes
+    image files checks them here, so they are refused in the same words."""
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
+            f"{limit // 1_048_576} MB.",
+            code="too_large",
+        )
+    try:
+        return imaging.inspect_upload(upload, max_bytes=limit)
+    except imaging.ImageRejected as exc:
+        raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
+
+
 PASTE_BACK_FEATHER = 8  # px: the Studio's edits paste the original back outside the mask, softly
 
 
@@ -186,19 +202,9 @@ class StudioForm(ImageOptionsForm):
         if owner is not None:
             self.fields["gallery_images"].queryset = ImageAsset.objects.for_user(owner).in_gallery()
 
-    def _read_upload(self, upload) -> tuple[UploadedFile, imaging.ImageInfo]:
-        if upload.size > settings.ATELIER_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
-                f"{settings.ATELIER_MAX_UPLOAD_BYTES // 1_048_576} MB."
-            )
-        try:  # checked and later stored from its file: never read whole into memory
-            return upload, imaging.inspect_upload(upload, max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES)
-        except imaging.ImageRejected as exc:
-            raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
-
     def clean_images(self) -> list[tuple[UploadedFile, imaging.ImageInfo]]:
-        return [self._read_upload(upload) for upload in self.cleaned_data["images"]]
+        limit = settings.ATELIER_MAX_UPLOAD_BYTES
+        return [(upload, checked_upload(upload, limit)) for upload in self.cleaned_data["images"]]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -263,71 +269,6 @@ class EstimateForm(StudioForm):
             "max_value": f"upload_count goes from 0 to {MAX_INPUT_IMAGES}.",
         },
     )
-
-
-# A Finalize sends the picked draft itself as the input of a high-quality edit: the prompt asks the model to keep
-# the image as it is (the draft's own prompt follows, so the model knows what it is looking at).
-FINAL_PROMPT = (
-    "Same image, final quality: keep everything as it is (composition, colours, text, faces and details); "
-    "render it at full quality. It was made from this prompt: "
-)
-
-
-class FinalizeForm(forms.Form):
-    """A draft's final: the picked image finished by a high-quality edit (one image), or, without an image,
-    the draft's prompt run again at high quality (all its images). At a chosen size and format."""
-
-    size = forms.CharField(
-        max_length=20,
-        label="Final size",
-        error_messages={"required": "Choose a size."},
-        widget=forms.TextInput(attrs={"list": "size-presets", "autocomplete": "off", "spellcheck": "false"}),
-    )
-    output_format = forms.ChoiceField(choices=FORMAT_CHOICES, label="Final format")
-
-    def __init__(self, *args, draft, image: ImageAsset | None = None, **kwargs):
-        self.draft, self.image = draft, image
-        self.base = from_json(draft.request)
-        size = draft.size
-        if image is not None and sizes.check_size(self.base.options.model, image.dimensions).ok:
-            size = image.dimensions  # an "auto" draft: its image's own size
-        kwargs.setdefault("initial", {"size": size, "output_format": self.base.options.output_format})
-        super().__init__(*args, **kwargs)
-
-    def clean_size(self) -> str:
-        size = self.cleaned_data["size"].strip().lower()
-        check = sizes.check_size(self.base.options.model, size)
-        if not check.ok:
-            raise forms.ValidationError(" ".join(check.errors))
-        return "auto" if size == "auto" else f"{check.width}x{check.height}"
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not self.errors:
-            try:
-                self.final_request().validate()  # the core's own rules, before anything is paid
-            except InvalidRequest as exc:
-                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        return data
-
-    def final_request(self) -> ImageRequest:
-        """What the final asks for: an edit of the picked image, or the draft's request at high quality."""
-        fmt = self.cleaned_data["output_format"]
-        options = replace(
-            self.base.options,
-            quality="high",
-            size=self.cleaned_data["size"],
-            output_format=fmt,
-            output_compression=None if fmt == "png" else self.base.options.output_compression,
-        )
-        if self.image is None:
-            return replace(self.base, options=options)
-        return ImageRequest(
-            prompt=(FINAL_PROMPT + self.base.prompt)[:PROMPT_MAX],
-            options=options,
-            n=1,
-            input_image_ids=(self.image.pk,),
-        )
 
 
 class GalleryFilterForm(forms.Form):

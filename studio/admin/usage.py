@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import build_q_object_from_lookup_parameters
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -20,7 +21,18 @@ from studio.core import sizes
 from studio.models import GenerationJob, UsageRecord
 
 
-class ModelFilter(admin.SimpleListFilter):
+class RecordAndJobFilter(admin.SimpleListFilter):
+    """A filter of the usage records that filters jobs alike: the moderation blocks are counted over jobs
+    (a blocked job is not charged, so it has no record), and follow the same filters."""
+
+    def lookup(self, model, value: str) -> dict:
+        raise NotImplementedError
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**self.lookup(queryset.model, self.value())) if self.value() else queryset
+
+
+class ModelFilter(RecordAndJobFilter):
     """The models Atelier knows, from its own table: no DISTINCT over a million rows to list them."""
 
     title = "model"
@@ -29,19 +41,34 @@ class ModelFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(name, name) for name in (*sizes.offered_models(), *sizes.RETIRED_MODELS)]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(model=self.value()) if self.value() else queryset
+    def lookup(self, model, value: str) -> dict:
+        return {"image_model": value} if model is GenerationJob else {"model": value}
 
 
-class QualityFilter(admin.SimpleListFilter):
+class QualityFilter(RecordAndJobFilter):
     title = "quality"
     parameter_name = "quality"
 
     def lookups(self, request, model_admin):
         return [(q, q) for q in ("low", "medium", "high", "auto")]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(quality=self.value()) if self.value() else queryset
+    def lookup(self, model, value: str) -> dict:
+        return {"quality": value}
+
+
+class ApiFilter(RecordAndJobFilter):
+    title = "API"
+    parameter_name = "api"
+    JOB_KINDS = {
+        UsageRecord.Api.IMAGES: GenerationJob.IMAGE_API_KINDS,
+        UsageRecord.Api.RESPONSES: (GenerationJob.Kind.RESPONSE,),
+    }
+
+    def lookups(self, request, model_admin):
+        return UsageRecord.Api.choices
+
+    def lookup(self, model, value: str) -> dict:
+        return {"kind__in": self.JOB_KINDS.get(value, ())} if model is GenerationJob else {"api": value}
 
 
 class DaySumsPaginator(Paginator):
@@ -78,7 +105,7 @@ class UsageRecordAdmin(ReadOnlyAdmin):
         "partial_image_tokens",
         "cost_usd",
     )
-    list_filter = ("owner", ModelFilter, QualityFilter, "api", "created_at")
+    list_filter = ("owner", ModelFilter, QualityFilter, ApiFilter, "created_at")
     date_hierarchy = "created_at"
     search_fields = ("owner__username", "job__prompt")  # searched by get_search_results
     search_help_text = "Records of users whose name, or of jobs whose prompt, contains every word."
@@ -96,21 +123,31 @@ class UsageRecordAdmin(ReadOnlyAdmin):
         return [export, *super().get_urls()]
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        """Records whose job's prompt, or whose user's name, contains each word. The words no username
-        contains narrow a single subquery on the jobs, which the trigram index answers in one scan."""
+        """Records (or jobs) whose job's prompt, or whose user's name, contains each word. The words no
+        username contains narrow a single subquery on the jobs, which the trigram index answers in one scan."""
+        job = "pk" if queryset.model is GenerationJob else "job"
         prompt_words = []
         for word in search_words(search_term):
             if owners := users_named(word):
                 prompted = GenerationJob.objects.filter(prompt__icontains=word).values("pk")
-                queryset = queryset.filter(Q(job__in=prompted) | Q(owner__in=owners))
+                queryset = queryset.filter(Q(**{f"{job}__in": prompted}) | Q(owner__in=owners))
             else:
                 prompt_words.append(word)
         if prompt_words:
             jobs = GenerationJob.objects.all()
             for word in prompt_words:
                 jobs = jobs.filter(prompt__icontains=word)
-            queryset = queryset.filter(job__in=jobs.values("pk"))
+            queryset = queryset.filter(**{f"{job}__in": jobs.values("pk")})
         return queryset, False
+
+    def filtered_jobs(self, request: HttpRequest, cl):
+        """The jobs the changelist's filters and search pick, as they pick its records: by the same user and
+        dates (the date hierarchy's range too), and the job's own model, quality and API."""
+        _, _, remaining, _, _ = cl.get_filters(request)  # what no filter took: the date hierarchy's range
+        jobs = GenerationJob.objects.filter(build_q_object_from_lookup_parameters(remaining))
+        for spec in cl.filter_specs:
+            jobs = spec.queryset(request, jobs)
+        return self.get_search_results(request, jobs, cl.query)[0]
 
     def filtered_records(self, request: HttpRequest):
         """The records the changelist shows for this request's filters and search, all pages."""
@@ -127,8 +164,8 @@ class UsageRecordAdmin(ReadOnlyAdmin):
             context["usage_drilldown"] = figures.date_drilldown(cl, [day["day"] for day in sums])
             context["usage_days"] = days
             context["usage_bars"] = figures.chart_bars(days)
-            # Blocked jobs are not charged, so they have no records here: counted over every job.
-            context["block_counts"] = figures.block_counts(GenerationJob.objects.all())
+            # Blocked jobs are not charged, so they have no records here: counted over the jobs the filters pick.
+            context["block_counts"] = figures.block_counts(self.filtered_jobs(request, cl))
             context["chart_width"] = figures.CHART_WIDTH
             context["chart_height"] = figures.CHART_HEIGHT
             context["export_url"] = reverse("admin:studio_usagerecord_export") + (

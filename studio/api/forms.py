@@ -9,12 +9,13 @@ from contextlib import contextmanager
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from conversations.forms import TurnForm
 from studio.core import imaging
 from studio.core.requests import MAX_INPUT_IMAGES, ImageRequest
 from studio.core.storage import delete_assets, store_image
-from studio.forms import PASTE_BACK_FEATHER, ImageOptionsForm
+from studio.forms import PASTE_BACK_FEATHER, ImageOptionsForm, checked_upload
 from studio.models import ImageAsset
 
 OWN_IMAGE_MESSAGES = {
@@ -130,18 +131,7 @@ class ApiTurnForm(_ImagesByIdMixin, TurnForm):
 class UploadForm(forms.Form):
     file = forms.FileField()
 
-    def clean_file(self) -> bytes:
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
-        limit = settings.ATELIER_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
-                f"{limit // 1_048_576} MB.",
-                code="too_large",
-            )
-        data = upload.read()
-        try:
-            imaging.inspect_upload(data, max_bytes=limit)
-        except imaging.ImageRejected as exc:
-            raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
-        return data
+        checked_upload(upload, settings.ATELIER_MAX_UPLOAD_BYTES)
+        return upload  # stored from its file, like the Studio's uploads

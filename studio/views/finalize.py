@@ -16,7 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from studio.core import budgets, sizes
 from studio.core.jobs import estimate_cost, owned_images, queue_job
-from studio.forms import FinalizeForm
+from studio.finalize_forms import FinalizeForm
 from studio.models import GenerationJob, ImageAsset
 
 

@@ -39,9 +39,10 @@ def _previews_of(image: ImageAsset) -> list[ImageAsset]:
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
     form = GalleryFilterForm(request.GET)
-    # A cache hit's images are copies of earlier rows (same file): the gallery shows the original only.
+    # A cache hit's images (finals, cut-outs) are copies of earlier rows (same file): the gallery shows the
+    # original only.
     original = ImageAsset.objects.filter(
-        job=OuterRef("job__cached_from"), sha256=OuterRef("sha256"), kind=ImageAsset.Kind.FINAL
+        job=OuterRef("job__cached_from"), sha256=OuterRef("sha256"), kind=OuterRef("kind")
     )
     images = ImageAsset.objects.for_user(request.user).in_gallery().exclude(Exists(original))
     images = form.filter(images.select_related("job"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 
@@ -55,3 +56,31 @@ def mask_upload(size=(1024, 1024), box=MASK_BOX):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("mask.png", alpha_mask(size, box), "image/png")
+
+
+class ReadCountingFile(io.BytesIO):
+    """A file that remembers the largest single read asked of it."""
+
+    largest_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.largest_read = max(self.largest_read, len(data))
+        return data
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        self.largest_read = max(self.largest_read, count)
+        return count
+
+
+def noise_png(side: int = 700, seed: int = 2) -> bytes:
+    """A PNG of random pixels (about 1.5 MB at 700 px): too big to be read in one chunk."""
+    return encode(Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)))
+
+
+def counted_upload(data: bytes, name: str = "big.png"):
+    """An upload as Django hands it to a form, whose file counts the reads asked of it (`.file.largest_read`)."""
+    from django.core.files.uploadedfile import UploadedFile
+
+    return UploadedFile(ReadCountingFile(data), name=name, content_type="image/png", size=len(data))

@@ -206,3 +206,61 @@ def test_it_counts_moderation_blocks_by_stage_and_resolution(admin_client, alice
     assert rows["input"]["resolutions"] == [1, 0, 0, 1] and rows["input"]["total"] == 2
     assert rows["output"]["resolutions"] == [0, 0, 1, 0]
     assert b'id="block-counts"' in response.content
+
+
+@pytest.fixture
+def blocks(alice, charlie):
+    """Moderation-blocked jobs (never charged, so without records): alice's today (gpt-image-2 input,
+    gpt-image-1.5 output) and last month (a turn), charlie's today."""
+    from studio.models import GenerationJob
+
+    now = timezone.now()
+
+    def blocked(owner, stage, *, model="gpt-image-2", kind="image_generate", days_ago=0, prompt="a poster"):
+        GenerationJob.objects.create(
+            owner=owner,
+            kind=kind,
+            status="failed",
+            error_code="moderation_blocked",
+            blocked_stage=stage,
+            image_model=model,
+            quality="low",
+            prompt=prompt,
+            created_at=now - timedelta(days=days_ago),
+        )
+
+    blocked(alice, "input", prompt="a lighthouse at dusk")
+    blocked(alice, "output", model="gpt-image-1.5")
+    blocked(alice, "output", kind="response", days_ago=40)
+    blocked(charlie, "input")
+
+
+def blocks_by_stage(staff_client, params: dict) -> dict[str, int]:
+    response = staff_client.get(URL, params)
+    return {row["stage"]: row["total"] for row in response.context["block_counts"]}
+
+
+def test_the_block_counts_follow_the_user_filter(staff_client, blocks, alice, charlie):
+    assert blocks_by_stage(staff_client, {}) == {"input": 2, "output": 2}
+    assert blocks_by_stage(staff_client, {"owner__id__exact": alice.pk}) == {"input": 1, "output": 2}
+    assert blocks_by_stage(staff_client, {"owner__id__exact": charlie.pk}) == {"input": 1}
+
+
+def test_the_block_counts_follow_the_dates(staff_client, blocks):
+    today = timezone.localdate()
+    assert blocks_by_stage(
+        staff_client,
+        {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day},
+    ) == {"input": 2, "output": 1}
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = str(midnight - timedelta(days=7))  # as the date filter's "Past 7 days" sends it
+    assert blocks_by_stage(staff_client, {"created_at__gte": since}) == {"input": 2, "output": 1}
+
+
+def test_the_block_counts_follow_the_model_api_and_search(staff_client, blocks):
+    assert blocks_by_stage(staff_client, {"model": "gpt-image-1.5"}) == {"output": 1}
+    assert blocks_by_stage(staff_client, {"api": "responses"}) == {"output": 1}
+    assert blocks_by_stage(staff_client, {"api": "images"}) == {"input": 2, "output": 1}
+    assert blocks_by_stage(staff_client, {"q": "lighthouse"}) == {"input": 1}
+    assert blocks_by_stage(staff_client, {"q": "charlie"}) == {"input": 1}
+    assert blocks_by_stage(staff_client, {"q": "nothing-like-it"}) == {}

@@ -3,15 +3,18 @@ Studio's validation, budgets and cache, and every error in its documented shape 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from decimal import Decimal
 
 import pytest
 from PIL import Image
 
+from studio.api.forms import UploadForm
+from studio.core.storage import store_image
 from studio.models import Budget, GenerationJob, ImageAsset, UsageRecord
 from tests.studio.api.conftest import error_of
-from tests.support.images import alpha_mask, decode, encode, solid
+from tests.support.images import alpha_mask, counted_upload, decode, encode, noise_png, solid
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +132,18 @@ def test_a_body_too_large_is_a_413(api, settings):
     response = api.post("/api/v1/jobs", {**GENERATION, "prompt": "x" * 2000})
     assert response.status_code == 413
     assert error_of(response)["code"] == "request_too_large"
+
+
+def test_an_upload_is_checked_and_stored_from_its_file_without_being_read_whole(alice):
+    data = noise_png()
+    upload = counted_upload(data)
+    form = UploadForm(files={"file": upload})
+    assert form.is_valid(), form.errors
+    image = store_image(alice, form.cleaned_data["file"], kind=ImageAsset.Kind.UPLOAD)
+    assert 0 < upload.file.largest_read < len(data) // 2
+    assert image.sha256 == hashlib.sha256(data).hexdigest()
+    with image.file.open("rb") as handle:
+        assert handle.read() == data
 
 
 def test_an_upload_too_large_is_a_413(api, settings):

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from studio.core import imaging
-from tests.support.images import alpha_mask, decode, encode, png_declaring, solid
+from tests.support.images import ReadCountingFile, alpha_mask, decode, encode, png_declaring, solid
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
@@ -131,22 +131,6 @@ def test_the_leak_figure_is_zero_for_an_exact_paste_back():
     mask = alpha_mask(size, (16, 16, 48, 48))
     pasted = imaging.paste_back(encode(original), encode(edited), mask)
     assert imaging.leak_ratio(encode(original), pasted, mask) == 0.0
-
-
-class ReadCountingFile(io.BytesIO):
-    """A file that remembers the largest single read asked of it."""
-
-    largest_read = 0
-
-    def read(self, size=-1):
-        data = super().read(size)
-        self.largest_read = max(self.largest_read, len(data))
-        return data
-
-    def readinto(self, buffer):
-        count = super().readinto(buffer)
-        self.largest_read = max(self.largest_read, count)
-        return count
 
 
 def test_it_checks_an_upload_from_its_file_without_reading_it_whole():

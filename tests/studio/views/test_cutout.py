@@ -152,6 +152,36 @@ def test_a_transparent_generation_on_gpt_image_2_is_keyed_out_into_a_linked_cut_
     assert f'href="/images/{final.pk}/cutout#cutout-{cutout.pk}"'.encode() in fragment
 
 
+def test_a_cached_repeat_of_a_transparent_generation_has_the_same_linked_cut_out(
+    alice, alice_client, emulator, django_capture_on_commit_callbacks
+):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            alice_client.post("/studio/submit", STUDIO_FORM, headers={"HX-Request": "true"})
+    first, second = GenerationJob.objects.filter(owner=alice).order_by("pk")
+    assert second.cached_from == first
+    assert len([r for r in emulator.received() if r["path"] == "/v1/images/generations"]) == 1
+    cutout = first.images.get(kind=ImageAsset.Kind.CUTOUT)
+    final, copy = (
+        second.images.get(kind=ImageAsset.Kind.FINAL),
+        second.images.get(kind=ImageAsset.Kind.CUTOUT),
+    )
+    assert copy.derived_from == final and copy.owner == alice
+    assert (copy.file.name, copy.sha256, copy.format, copy.recipe) == (
+        cutout.file.name,
+        cutout.sha256,
+        "png",
+        cutout.recipe,
+    )
+    fragment = alice_client.get(f"/studio/jobs/{second.pk}/").content
+    assert f'href="/images/{final.pk}/cutout#cutout-{copy.pk}"'.encode() in fragment
+    # Like the finals, the gallery shows the cut-out once, and deleting it takes the copy with it.
+    gallery = alice_client.get("/gallery/").content
+    assert f'id="image-{cutout.pk}"'.encode() in gallery and f'id="image-{copy.pk}"'.encode() not in gallery
+    alice_client.post(f"/images/{cutout.pk}/delete")
+    assert not ImageAsset.objects.filter(kind=ImageAsset.Kind.CUTOUT).exists()
+
+
 def test_a_transparent_generation_on_a_model_that_can_is_sent_natively(
     alice, alice_client, emulator, django_capture_on_commit_callbacks
 ):
