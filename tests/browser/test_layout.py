@@ -89,6 +89,18 @@ def test_no_page_scrolls_sideways(browse, atelier_server, seeded, artifacts_dir,
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+@pytest.mark.parametrize("name", ["conversation", "studio", "gallery"])
+def test_the_top_bar_stays_in_view_down_a_long_page(browse, atelier_server, seeded, name):
+    page = browse(1440)
+    page.goto(atelier_server.base_url + paths(seeded)[name])
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollHeight") > 900 + 300, "the page is not long enough"
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("window.scrollY + innerHeight >= document.documentElement.scrollHeight - 1")
+    box = page.locator(".topbar").bounding_box()
+    assert box["y"] == pytest.approx(0, abs=0.5)
+
+
 # Known open defect (issue 15): at 390 and 768 px the folded branch map's summary and the thread's header links can
 # cross after the merge of the branch map with the phone layout. Not strict: it depends on the seeded titles' length.
 BRANCH_MAP_OVERLAP = pytest.mark.xfail(
