@@ -24,11 +24,17 @@ function keepScrollsClearOfTheComposer() {
   pad();
 }
 
-// A failed turn's error must never sit under the composer: scroll it up above it.
-function revealUnderComposer(element) {
+// A failed turn's error must never sit under the composer: scroll it up above it. One reveal is not enough:
+// the error arrives amid other swaps (the stopped turn above shrinks, the cost and the branch map change) and
+// the smooth scroll to the turn just sent (atelier.js) may still be running or start after it; each can move
+// it back under the composer. So the latest error is kept clear whenever the composer, the turns or the page
+// change size and whenever a scroll ends, until the designer scrolls or acts on their own.
+let errorToKeepClear = null;
+
+function revealUnderComposer() {
   const composer = composerEl();
-  if (!composer || !element) return;
-  const covered = element.getBoundingClientRect().bottom - composer.getBoundingClientRect().top;
+  if (!composer || !errorToKeepClear?.isConnected) return;
+  const covered = errorToKeepClear.getBoundingClientRect().bottom - composer.getBoundingClientRect().top;
   if (covered > 0) window.scrollBy(0, covered + 12);
 }
 
@@ -37,8 +43,23 @@ function revealNewErrors(records) {
     for (const node of record.addedNodes) {
       if (node.nodeType !== Node.ELEMENT_NODE) continue;
       const error = node.matches(".turn-error") ? node : node.querySelector(".turn-error");
-      if (error) requestAnimationFrame(() => revealUnderComposer(error));
+      if (error) {
+        errorToKeepClear = error;
+        requestAnimationFrame(revealUnderComposer);
+      }
     }
+  }
+}
+
+function keepTheErrorClearAsThePageSettles() {
+  const turns = document.getElementById("turns");
+  if (!turns || !composerEl()) return;
+  const observer = new ResizeObserver(() => requestAnimationFrame(revealUnderComposer));
+  for (const element of [composerEl(), turns, document.getElementById("main")]) observer.observe(element);
+  window.addEventListener("scrollend", revealUnderComposer);
+  const letGo = () => { errorToKeepClear = null; };
+  for (const type of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+    window.addEventListener(type, letGo, { passive: true });
   }
 }
 
@@ -80,6 +101,7 @@ document.addEventListener("htmx:after:request", (event) => {
 const turns = document.getElementById("turns");
 if (turns) new MutationObserver(revealNewErrors).observe(turns, { childList: true, subtree: true });
 keepScrollsClearOfTheComposer();
+keepTheErrorClearAsThePageSettles();
 openBranchMapWhenWide();
 showLatestInMap();
 document.getElementById("branch-map-toggle")?.addEventListener("toggle", showLatestInMap);

@@ -1,5 +1,6 @@
-"""Long content for layout tests: a conversation with a long title and long prompts, Studio jobs with long prompts,
-many gallery images (some 3:2). Run in the server's environment with `manage.py shell -c`; prints the ids."""
+"""Long content for layout tests: a conversation with a long title and long prompts, after ten more conversations
+(so the sidebar's list scrolls on phones and tablets), Studio jobs with long prompts, many gallery images (some
+3:2). Run in the server's environment with `manage.py shell -c`; prints the ids."""
 
 SEED = r"""
 import io, json
@@ -22,6 +23,8 @@ def job(kind, prompt, request, **fields):
     return GenerationJob.objects.create(owner=user, kind=kind, status="succeeded", request=to_json(request),
         prompt=prompt, image_model="gpt-image-2", quality="low", size="1536x1024", **fields)
 
+for i in range(10):
+    Conversation.objects.create(owner=user, title=f"Earlier conversation {i + 1}")
 options = ImageOptions(model="gpt-image-2", size="1536x1024", quality="low", partial_images=0)
 conversation = Conversation.objects.create(owner=user, title=("A conversation with a very long title " + WORD)[:120])
 parent = None

@@ -93,11 +93,6 @@ def start_a_turn_and_a_follow_up_then_stop_the_first(page, atelier_server) -> No
         discard.click()
 
 
-# Known open defect (issue 15): at 390 px the composer, grown by the prompt check and the reference field, can still
-# cover the error's last pixels when the page is loaded with other pages' tests around it (it passes alone).
-@pytest.mark.xfail(
-    strict=False, reason="a few pixels of a failed turn's error under the composer at 390 px (open)"
-)
 def test_a_failed_turns_error_is_not_under_the_composer(sized_page, atelier_server, artifacts_dir):
     page = sized_page
     start_a_turn_and_a_follow_up_then_stop_the_first(page, atelier_server)

@@ -166,6 +166,17 @@ def test_renaming_and_deleting_a_conversation(alice_client, finished_turn):
     assert not os.path.exists(path)
 
 
+def test_a_turn_whose_image_was_deleted_from_the_gallery_says_so_under_its_prompt(
+    alice_client, finished_turn
+):
+    image = finished_turn.job.images.get(kind=ImageAsset.Kind.FINAL)
+    alice_client.post(f"/images/{image.pk}/delete")
+    page = alice_client.get(finished_turn.conversation.get_absolute_url()).content.decode()
+    assert "Image deleted" in page
+    assert "No image" not in page  # that is for a turn that failed or was stopped
+    assert "a lighthouse" in page
+
+
 def test_the_page_uses_a_fixed_number_of_queries_whatever_the_turn_count(
     alice, alice_client, emulator, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
