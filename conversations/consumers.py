@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.template.loader import render_to_string
 
 from conversations.branches import branch_map
@@ -51,8 +51,11 @@ class ConversationConsumer(OwnedObjectConsumer):
 
     async def _render_turn(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
         # In the thread pool, not the one shared thread of thread-sensitive calls: fifty conversations
-        # updating at once then do not queue behind one another.
-        return await database_sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id)
+        # updating at once then do not queue behind one another. Plain sync_to_async, as the job runner's
+        # database calls in the same pool: channels' database_sync_to_async closes the thread's connection
+        # after each call (CONN_MAX_AGE is 0), and the next call there, a job's write or this, opened a new
+        # one (a tenth of the server's CPU with twenty turns at once).
+        return await sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id)
 
     def _render_turn_now(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
         """The turn; once its job has ended, the conversation's cost and branch map too."""

@@ -16,6 +16,7 @@ from conversations.models import Conversation, Turn
 from studio.core import budgets
 from studio.core.jobs import cancel_job
 from studio.core.storage import atomic_with_files
+from studio.core.writers import one_writer_at_a_time
 from studio.forms import MaskEditForm
 from studio.views.editor import INITIAL as EDITOR_INITIAL
 from studio.views.editor import get_editable_image, render_editor
@@ -65,7 +66,10 @@ def _start(request: HttpRequest, conversation: Conversation | None) -> HttpRespo
     if form.is_valid():
         created = conversation is None
         try:
-            with atomic_with_files():  # a refused budget takes the stored uploads away too
+            # The writers' queue before the transaction (it begins IMMEDIATE, taking SQLite's write lock):
+            # twenty posts at once then wait in turn, not in SQLite's busy handler, which sleeps up to
+            # 100 ms a try (and the views' one thread with it).
+            with one_writer_at_a_time(), atomic_with_files():  # a refused budget takes the uploads too
                 if created:
                     options = asdict(form.image_options())
                     conversation = services.new_conversation(request.user, image_options=options)

@@ -26,7 +26,7 @@ from studio.core.matte import (
     estimate_key_colour,
     key_prompt_suffix,
 )
-from studio.core.requests import ImageRequest, from_json, with_options
+from studio.core.requests import ImageRequest, JobRequest, from_json, with_options
 from studio.core.storage import store_image
 from studio.models import GenerationJob, ImageAsset
 
@@ -104,6 +104,11 @@ def transparent_request(request: ImageRequest) -> ImageRequest:
     )
 
 
+def asks_for_key_out(request: JobRequest) -> bool:
+    """Whether a job's finals are to be keyed out (its request asked for a key colour)."""
+    return isinstance(request, ImageRequest) and bool(request.cutout_key)
+
+
 def key_out_finals(job: GenerationJob, *, store: Callable[..., ImageAsset]) -> list[ImageAsset]:
     """For a job that asked for a key colour: each final without a cut-out yet, keyed out into a linked
     cut-out (PNG, or WebP for a WebP final), stored with `store(job, data, kind, **fields)`.
@@ -112,7 +117,7 @@ def key_out_finals(job: GenerationJob, *, store: Callable[..., ImageAsset]) -> l
     made from the image's "Remove background" page. Safe to call again (a job taken over after a crash).
     """
     request = from_json(job.request)
-    if not isinstance(request, ImageRequest) or not request.cutout_key:
+    if not asks_for_key_out(request):
         return []
     key = _rgb_of_hex(request.cutout_key)
     finals = job.images.filter(kind=ImageAsset.Kind.FINAL).exclude(derivatives__kind=ImageAsset.Kind.CUTOUT)

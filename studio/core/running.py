@@ -100,7 +100,8 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
     try:
         if not await db(_finished_before)(job):
             await _call_the_model(run)
-        await db(cutouts.key_out_finals)(job, store=_store)  # after the finals are stored: they are kept
+        if cutouts.asks_for_key_out(run.request):  # most jobs do not: no trip to a database thread
+            await db(cutouts.key_out_finals)(job, store=_store)  # after the finals are stored: they are kept
     except ModelServiceError as exc:
         # A worker (with rate limits to honour) puts a rate-limited job back in line, a few times.
         if exc.code == "rate_limit_exceeded" and on_limits is not None and await db(_back_in_line)(job, exc):
@@ -237,7 +238,7 @@ def _back_in_line(job: GenerationJob, exc: ModelServiceError) -> bool:
 def _started(run: _Run, event: RequestStarted) -> None:
     if run.on_limits is not None:
         run.on_limits(run.request.options.model, event.limits)
-    with one_writer_at_a_time():
+    with one_writer_at_a_time(), transaction.atomic():  # one commit for both
         GenerationJob.objects.filter(pk=run.job.pk, upstream_request_id="").update(
             upstream_request_id=event.request_id[:80]
         )

@@ -102,9 +102,11 @@ def store_image(
         size_bytes=imaging.byte_size(data),
         **fields,
     )
-    existing = (
-        ImageAsset.objects.filter(sha256=info.sha256).exclude(file="").only("file", "thumbnail").first()
-    )
+    existing = None
+    if dedupe:
+        existing = (
+            ImageAsset.objects.filter(sha256=info.sha256).exclude(file="").only("file", "thumbnail").first()
+        )
     if existing is not None and existing.file.storage.exists(existing.file.name):
         asset.file.name = existing.file.name
         if thumbnail and existing.thumbnail:

@@ -7,7 +7,8 @@ import io
 import os
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from studio.core import running
 from studio.core.storage import atomic_with_files, delete_assets, store_image
@@ -100,6 +101,20 @@ def test_an_upload_is_stored_from_its_file_as_from_its_bytes(alice):
     with from_file.file.open("rb") as handle:
         assert handle.read() == data
     assert from_file.thumbnail
+
+
+def test_a_partial_is_stored_without_looking_for_a_twin(alice):
+    """Partials are never repeated: no query for a row with the same bytes, only the INSERT; a twin that
+    exists after all gets a file of its own, and both read back."""
+    data = solid((64, 48), fmt="PNG")
+    first = store_image(alice, data, kind=ImageAsset.Kind.PARTIAL, thumbnail=False, dedupe=False)
+    with CaptureQueriesContext(connection) as queries:
+        second = store_image(alice, data, kind=ImageAsset.Kind.PARTIAL, thumbnail=False, dedupe=False)
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["INSERT"]
+    assert first.file.name != second.file.name
+    for image in (first, second):
+        with image.file.open("rb") as handle:
+            assert handle.read() == data
 
 
 @pytest.mark.django_db(transaction=True)
