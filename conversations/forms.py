@@ -35,9 +35,9 @@ class TurnForm(ImageOptionsForm):
             rows=2, placeholder=placeholder or "Describe the image you want"
         )
         if conversation is not None:
-            self.fields["reference_images"].queryset = ImageAsset.objects.for_user(
-                conversation.owner
-            ).in_gallery()
+            # By id: the owner's row is not loaded again for each post.
+            owner = conversation.owner_id
+            self.fields["reference_images"].queryset = ImageAsset.objects.filter(owner_id=owner).in_gallery()
 
     def clean_uploads(self) -> list[UploadedFile]:
         uploads = self.cleaned_data.get("uploads") or []

@@ -42,18 +42,17 @@ def latest_turn(conversation: Conversation) -> Turn | None:
 CHAIN_LIMIT = 50
 
 
-def chain_of(turn: Turn | None) -> list[Turn]:
-    """The turns a turn continues, oldest first, ending with `turn` itself (at most CHAIN_LIMIT)."""
+def chain_prompts(turn: Turn) -> list[str]:
+    """The prompts of the turns `turn` continues, oldest first, ending with its own (at most CHAIN_LIMIT).
+    One query for the whole conversation's links, walked here: a turn's parent is in its conversation."""
+    links = dict(Turn.objects.filter(conversation_id=turn.conversation_id).values_list("pk", "parent_id"))
     chain = []
-    while turn is not None and len(chain) < CHAIN_LIMIT:
-        chain.append(turn)
-        turn = (
-            Turn.objects.select_related("job")
-            .prefetch_related("job__images")
-            .filter(pk=turn.parent_id)
-            .first()
-        )
-    return chain[::-1]
+    at = turn.pk
+    while at is not None and len(chain) < CHAIN_LIMIT:
+        chain.append(at)
+        at = links.get(at)
+    prompts = dict(Turn.objects.filter(pk__in=chain).values_list("pk", "job__prompt"))
+    return [prompts[pk] for pk in reversed(chain)]
 
 
 def continuing(request: TurnRequest, parent: Turn | None) -> TurnRequest:
@@ -63,12 +62,12 @@ def continuing(request: TurnRequest, parent: Turn | None) -> TurnRequest:
     image (`restart_image_id`)."""
     if parent is None:
         return replace(request, previous_response_id="", earlier_turns=0, restart_image_id=None, history=())
-    chain = chain_of(parent)
+    history = chain_prompts(parent)
     image = parent.final_image
     changes = {
         "previous_response_id": parent.response_id or parent.previous_response_id,
-        "earlier_turns": len(chain),
-        "history": tuple(turn.prompt for turn in chain),
+        "earlier_turns": len(history),
+        "history": tuple(history),
         "restart_image_id": image.pk if image is not None else None,
     }
     if not parent.response_id and image is not None and image.pk not in request.input_image_ids:

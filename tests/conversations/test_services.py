@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from conversations import services
 from conversations.models import Turn
+from studio.core.requests import from_json
 from studio.models import GenerationJob, ImageAsset, UsageRecord
-from tests.support.factories import make_conversation, send_turn
+from tests.support.factories import make_conversation, make_finished_job, send_turn
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,34 @@ def test_it_branches_from_an_earlier_turn(alice, emulator, django_capture_on_com
     assert branch.branched
     assert branch.previous_response_id == first.response_id
     assert responses_requests(emulator)[-1]["json"]["previous_response_id"] == first.response_id
+
+
+def test_a_turn_carries_the_prompts_of_its_own_chain_oldest_first(
+    alice, emulator, django_capture_on_commit_callbacks
+):
+    """The earlier prompts (sent again, in short, if the service has forgotten the chain) follow the parent
+    links: a branch leaves out the turns of the branch it left."""
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a lighthouse at dusk", django_capture_on_commit_callbacks)
+    stormy = send_turn(conversation, "make it stormy", django_capture_on_commit_callbacks)
+    sunny = send_turn(conversation, "make it sunny", django_capture_on_commit_callbacks, parent=first)
+    after = send_turn(conversation, "add gulls", django_capture_on_commit_callbacks, parent=stormy)
+
+    assert from_json(sunny.job.request).history == ("a lighthouse at dusk",)
+    assert from_json(after.job.request).history == ("a lighthouse at dusk", "make it stormy")
+    assert from_json(after.job.request).earlier_turns == 2
+
+
+def test_a_long_chain_keeps_its_latest_prompts(alice):
+    conversation = make_conversation(alice)
+    parent = None
+    for step in range(services.CHAIN_LIMIT + 5):
+        job = make_finished_job(alice, prompt=f"step {step}")
+        parent = Turn.objects.create(conversation=conversation, parent=parent, job=job)
+
+    prompts = services.chain_prompts(parent)
+
+    assert prompts == [f"step {step}" for step in range(5, services.CHAIN_LIMIT + 5)]
 
 
 def test_it_continues_from_the_latest_finished_turn_after_a_failure(
