@@ -42,14 +42,25 @@ FORM = {"quality": "low", "size": "1024x1024", "model": "gpt-image-2", "output_f
 FORM |= {"moderation": "auto", "partial_images": "2"}
 
 
-def make_people(server, count: int) -> list[tuple[str, int]]:
-    """`count` users, each with an empty conversation: [(username, conversation id)]."""
+def make_people(server, count: int) -> list[str]:
+    """`count` users who can log in: their usernames."""
+    code = (
+        "from django.contrib.auth.models import User\n"
+        f"for i in range({count}):\n"
+        f"    u, _ = User.objects.get_or_create(username=f'bench{{i}}')\n    u.set_password('{PASSWORD}'); u.save()\n"
+    )
+    server.manage("shell", "-c", code)
+    return [f"bench{i}" for i in range(count)]
+
+
+def new_conversations(server, usernames: list[str]) -> list[tuple[str, int]]:
+    """An empty conversation for each user, so that every round's turn is a first turn, as the direct calls
+    are (a turn continuing a chain costs the emulator more): [(username, conversation id)]."""
     code = (
         "import json; from django.contrib.auth.models import User; from conversations.models import Conversation\n"
-        f"out = []\nfor i in range({count}):\n"
-        f"    u, _ = User.objects.get_or_create(username=f'bench{{i}}')\n    u.set_password('{PASSWORD}'); u.save()\n"
-        "    c = Conversation.objects.create(owner=u, mainline_model='gpt-5.4')\n    out.append([u.username, c.pk])\n"
-        "print('PEOPLE=' + json.dumps(out))"
+        f"out = []\nfor name in {usernames!r}:\n"
+        "    c = Conversation.objects.create(owner=User.objects.get(username=name), mainline_model='gpt-5.4')\n"
+        "    out.append([name, c.pk])\nprint('PEOPLE=' + json.dumps(out))"
     )
     output = server.manage("shell", "-c", code)
     return [tuple(person) for person in json.loads(output.split("PEOPLE=")[1].strip())]
@@ -92,7 +103,7 @@ async def one_person(
             sent = time.perf_counter()
             answer = await client.post(
                 f"/c/{conversation_id}/turns",
-                data={**FORM, "prompt": f"a harbour at dusk, {username}"},
+                data={**FORM, "prompt": f"a harbour at dusk, {username} {conversation_id}"},  # never repeated
                 headers={"HX-Request": "true", "X-CSRFToken": token},
             )
             assert answer.status_code == 200, answer.text[:300]
@@ -122,7 +133,9 @@ async def atelier_round(base_url: str, people: list[tuple[str, int]]) -> list[tu
     return await asyncio.gather(*tasks)
 
 
-async def direct_round(emulator_url: str, count: int) -> list[tuple]:
+async def direct_round(emulator_url: str, count: int, tag: str) -> list[tuple]:
+    """`count` direct calls, each with a prompt of its own (`tag` names the round: the emulator answers a
+    repeated request from its cache, which Atelier's turns never meet)."""
     client = AsyncOpenAI(base_url=emulator_url, api_key="bench")
 
     async def one(i: int) -> tuple:
@@ -130,7 +143,7 @@ async def direct_round(emulator_url: str, count: int) -> list[tuple]:
         first = None
         stream = await client.responses.create(
             model="gpt-5.4",
-            input=f"a harbour at dusk, direct{i}",
+            input=f"a harbour at dusk, direct{i} {tag}",
             tools=[{"type": "image_generation", **TOOL}],
             tool_choice={"type": "image_generation"},
             stream=True,
@@ -154,19 +167,19 @@ def main() -> None:
     server = start_atelier(
         Path(tempfile.mkdtemp(prefix="atelier-e2e-")), env={"OPENAI_BASE_URL": emulator.base_url}
     )
-    people = make_people(server, max(SIZES) + 1)
+    names = make_people(server, max(SIZES) + 1)
     figures = {}
     try:
         # Warm up both paths once (imports, templates, connections): a running server is warm.
-        asyncio.run(atelier_round(server.base_url, people[-1:]))
-        asyncio.run(direct_round(emulator.base_url, 1))
+        asyncio.run(atelier_round(server.base_url, new_conversations(server, names[-1:])))
+        asyncio.run(direct_round(emulator.base_url, 1, "warm-up"))
         print(
             f"{'people':>6} {'atelier gen s':>14} {'direct gen s':>13} {'gen ratio':>10} {'first partial ratio':>20}"
             f" {'post ms':>8} {'post p95 ms':>12}"
         )
-        for size in SIZES:
-            atelier = asyncio.run(atelier_round(server.base_url, people[:size]))
-            direct = asyncio.run(direct_round(emulator.base_url, size))
+        for number, size in enumerate(SIZES):
+            atelier = asyncio.run(atelier_round(server.base_url, new_conversations(server, names[:size])))
+            direct = asyncio.run(direct_round(emulator.base_url, size, f"round {number}"))
             gen = mean(t for _, t, _ in atelier) / mean(t for _, t in direct)
             first = mean(f for f, _, _ in atelier) / mean(f for f, _ in direct)
             posts = sorted(p * 1000 for _, _, p in atelier)
