@@ -1,4 +1,4 @@
-"""On PostgreSQL, the admin's searches are answered by the indexes of migrations 0006 and 0010 (`make test` runs these
+"""On PostgreSQL, the admin's searches are answered by the indexes of migrations 0006, 0010 and 0011 (`make test` runs these
 with DATABASE_URL pointing at the machine's PostgreSQL)."""
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ def test_a_search_by_user_or_prompt_of_the_usage_list_combines_both_indexes(alic
     usage_plan = plan(searched(UsageRecord, "alice"))
     assert "studio_usage_prompt_trgm" in usage_plan and "owner_id" in usage_plan
     assert "Seq Scan" not in usage_plan
+
+
+def test_the_block_counts_of_a_search_read_the_blocked_jobs_alone(alice):
+    request = RequestFactory().get("/", {"q": "lighthouse"})
+    usage_admin = admin.site._registry[UsageRecord]
+    jobs, _ = usage_admin.get_search_results(request, GenerationJob.objects.all(), "lighthouse")
+    assert "studio_job_blocked" in plan(jobs.filter(error_code="moderation_blocked"))
 
 
 def test_every_part_of_a_job_search_has_an_index(alice):
