@@ -161,6 +161,7 @@ def job_and_usage(
         "partial_image_tokens": partials * 100,
         "cost_usd": f"{cost:.6f}",
         "created_at": finished,
+        "prompt": text,
     }
     records = [record]
     if turn:

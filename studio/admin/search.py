@@ -1,10 +1,10 @@
-"""Admin searches written so that the database's indexes answer them (see migration 0005_search_indexes).
+"""Admin searches written so that the database's indexes answer them (see migrations 0006 and 0010).
 
 Django's own search ORs `icontains` over every search field, joined tables included: PostgreSQL cannot combine
 indexes across a join, so each search scanned every row of a million-row list. Here each word becomes an OR
-of conditions on the listed table alone: its own columns, a subquery on the jobs (prompt), and the ids of the
-few users whose name matches, looked up first (an index can answer `owner_id IN (1, 2)` inside an OR, not a
-join). The words still narrow the search (AND), as in Django's.
+of conditions on the listed table alone: its own columns (a usage record carries its job's prompt), and the
+ids of the few users whose name matches, looked up first (an index can answer `owner_id IN (1, 2)` inside an
+OR, not a join). The words still narrow the search (AND), as in Django's.
 """
 
 from __future__ import annotations

@@ -42,6 +42,11 @@ class UsageRecord(models.Model):
         help_text="The upstream response (and model) this records: each is recorded once.",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    prompt = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Its job's prompt, copied when recorded: the admin searches records without reading jobs.",
+    )
 
     objects = UsageQuerySet.as_manager()
 
@@ -58,3 +63,9 @@ class UsageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.quality} {self.size}: ${self.cost_usd}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A job's prompt is fixed when it is queued, so the copy never goes stale.
+        if self._state.adding and self.job_id and not self.prompt:
+            self.prompt = self.job.prompt
+        super().save(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""On PostgreSQL, the admin's searches are answered by the indexes of migration 0005 (`make test` runs these
+"""On PostgreSQL, the admin's searches are answered by the indexes of migrations 0006, 0010 and 0011 (`make test` runs these
 with DATABASE_URL pointing at the machine's PostgreSQL)."""
 
 from __future__ import annotations
@@ -43,13 +43,29 @@ def test_the_migration_made_the_trigram_indexes_and_the_day_statistics():
         cursor.execute("SELECT stxname FROM pg_statistic_ext")
         statistics = {row[0] for row in cursor.fetchall()}
     assert "gin (upper(prompt) gin_trgm_ops)" in indexes["studio_job_prompt_trgm"]
+    assert "gin (upper(prompt) gin_trgm_ops)" in indexes["studio_usage_prompt_trgm"]
     assert "gin (upper((username)::text) gin_trgm_ops)" in indexes["studio_user_username_trgm"]
     assert "studio_job_upstream_request_id" in indexes
     assert "studio_usage_local_day" in statistics
 
 
-def test_a_prompt_search_of_the_usage_list_is_answered_by_the_trigram_index(alice):
-    assert "studio_job_prompt_trgm" in plan(searched(UsageRecord, "lighthouse watercolour"))
+def test_a_prompt_search_of_the_usage_list_reads_the_records_alone(alice):
+    usage_plan = plan(searched(UsageRecord, "lighthouse watercolour"))
+    assert "studio_usage_prompt_trgm" in usage_plan
+    assert "studio_generationjob" not in usage_plan
+
+
+def test_a_search_by_user_or_prompt_of_the_usage_list_combines_both_indexes(alice):
+    usage_plan = plan(searched(UsageRecord, "alice"))
+    assert "studio_usage_prompt_trgm" in usage_plan and "owner_id" in usage_plan
+    assert "Seq Scan" not in usage_plan
+
+
+def test_the_block_counts_of_a_search_read_the_blocked_jobs_alone(alice):
+    request = RequestFactory().get("/", {"q": "lighthouse"})
+    usage_admin = admin.site._registry[UsageRecord]
+    jobs, _ = usage_admin.get_search_results(request, GenerationJob.objects.all(), "lighthouse")
+    assert "studio_job_blocked" in plan(jobs.filter(error_code="moderation_blocked"))
 
 
 def test_every_part_of_a_job_search_has_an_index(alice):

@@ -157,6 +157,21 @@ def test_a_search_mixes_users_and_prompts_word_by_word(staff_client, records_of_
     assert searched(staff_client, "alice fox") == 0
 
 
+def test_the_search_finds_a_job_run_against_the_emulator_by_its_prompt(
+    staff_client, emulator, alice, django_capture_on_commit_callbacks
+):
+    from tests.support.factories import image_request, run_image_job
+
+    job = run_image_job(
+        alice, django_capture_on_commit_callbacks, image_request("a copper kettle on a stove")
+    )
+    recorded = UsageRecord.objects.filter(job=job).count()
+    assert recorded >= 1
+    assert searched(staff_client, "KETTLE") == recorded
+    assert searched(staff_client, "copper stove") == recorded
+    assert searched(staff_client, "kettle lighthouse") == 0
+
+
 def test_the_date_drill_down_is_the_one_django_would_show(staff_client, records, alice):
     from django.contrib.admin.templatetags.admin_list import date_hierarchy
 
