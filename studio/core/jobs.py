@@ -61,8 +61,9 @@ def queue_job(
         **_summary(request),
     }
     estimate = estimate_cost(request, inputs)
-    # Twenty people posting at once: their transactions queue in the process, not in SQLite's busy handler.
-    with one_writer_at_a_time(), transaction.atomic():
+    # Twenty people posting at once: their transactions queue in the process, not in SQLite's busy handler,
+    # behind the writes of the jobs already running.
+    with one_writer_at_a_time(new_work=True), transaction.atomic():
         if isinstance(request, ImageRequest):
             fields["cache_key"] = cache.cache_key(request, inputs, mask)
             source = None if fresh else cache.cached_job(owner, fields["cache_key"])
