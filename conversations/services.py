@@ -45,14 +45,16 @@ CHAIN_LIMIT = 50
 def chain_prompts(turn: Turn) -> list[str]:
     """The prompts of the turns `turn` continues, oldest first, ending with its own (at most CHAIN_LIMIT).
     One query for the whole conversation's links, walked here: a turn's parent is in its conversation."""
-    links = dict(Turn.objects.filter(conversation_id=turn.conversation_id).values_list("pk", "parent_id"))
-    chain = []
+    turns = Turn.objects.filter(conversation_id=turn.conversation_id).values_list(
+        "pk", "parent_id", "job__prompt"
+    )
+    links = {pk: (parent, prompt) for pk, parent, prompt in turns}
+    prompts = []
     at = turn.pk
-    while at is not None and len(chain) < CHAIN_LIMIT:
-        chain.append(at)
-        at = links.get(at)
-    prompts = dict(Turn.objects.filter(pk__in=chain).values_list("pk", "job__prompt"))
-    return [prompts[pk] for pk in reversed(chain)]
+    while at in links and len(prompts) < CHAIN_LIMIT:
+        at, prompt = links[at]
+        prompts.append(prompt)
+    return prompts[::-1]
 
 
 def continuing(request: TurnRequest, parent: Turn | None) -> TurnRequest:
@@ -97,7 +99,8 @@ def start_turn(
     if waits:
         parent, branched = latest, False
     else:
-        default = default_parent(conversation)
+        # The latest turn, when it got a response, is the one `default_parent` would find.
+        default = latest if latest is not None and latest.response_id else default_parent(conversation)
         branched = parent is not None and parent != default
         parent = parent or default
     request = TurnRequest(

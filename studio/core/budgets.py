@@ -76,10 +76,10 @@ def month_summary(user, *, exclude_job: GenerationJob | None = None) -> BudgetSu
     return BudgetSummary(spent or ZERO, reserved or ZERO, budget_for(user))
 
 
-def reserve(job: GenerationJob, amount: Decimal) -> None:
+def reserve(job: GenerationJob, amount: Decimal, *, new: bool = False) -> None:
     """Hold `amount` for `job` against its owner's monthly budget, or raise BudgetExceeded.
 
-    Call it inside the transaction that creates (or re-queues) the job.
+    Call it inside the transaction that creates (`new`: it has no reservation yet) or re-queues the job.
     """
     if connection.features.has_select_for_update:  # SQLite: the IMMEDIATE transaction serialises already
         get_user_model().objects.select_for_update().filter(pk=job.owner_id).first()
@@ -88,7 +88,7 @@ def reserve(job: GenerationJob, amount: Decimal) -> None:
         raise BudgetExceeded(remaining=summary.remaining, cost=amount, budget=summary.budget)
     held = {"amount_usd": amount, "status": BudgetReservation.Status.HELD, "created_at": timezone.now()}
     # A retried job has its reservation already; a new one (the common case) is one INSERT.
-    if not BudgetReservation.objects.filter(job=job).update(**held):
+    if new or not BudgetReservation.objects.filter(job=job).update(**held):
         BudgetReservation.objects.create(job=job, owner_id=job.owner_id, **held)
 
 

@@ -70,7 +70,7 @@ def queue_job(
             if source is not None:
                 return cache.reuse(source, **fields)
         job = GenerationJob.objects.create(stage="Queued", estimated_cost_usd=estimate, **fields)
-        budgets.reserve(job, estimate)
+        budgets.reserve(job, estimate, new=True)
         if attach is not None:
             attach(job)
         _schedule(job)
