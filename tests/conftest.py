@@ -95,3 +95,20 @@ def _no_webhook_sender_left_running():
     from studio.core.webhook_delivery import stop_embedded_sender
 
     stop_embedded_sender()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end the sessions that threads of this process left open (the job runner's and the
+    channel consumers' pool threads keep theirs), so that the test database can be dropped at the end."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
