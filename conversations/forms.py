@@ -36,8 +36,8 @@ class TurnForm(ImageOptionsForm):
         )
         if conversation is not None:
             # By id: the owner's row is not loaded again for each post.
-            owner = conversation.owner_id
-            self.fields["reference_images"].queryset = ImageAsset.objects.filter(owner_id=owner).in_gallery()
+            owned = ImageAsset.objects.for_user(conversation.owner_id)
+            self.fields["reference_images"].queryset = owned.in_gallery()
 
     def clean_uploads(self) -> list[UploadedFile]:
         uploads = self.cleaned_data.get("uploads") or []

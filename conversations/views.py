@@ -68,8 +68,9 @@ def _start(request: HttpRequest, conversation: Conversation | None) -> HttpRespo
         try:
             # The writers' queue before the transaction (it begins IMMEDIATE, taking SQLite's write lock):
             # twenty posts at once then wait in turn, not in SQLite's busy handler, which sleeps up to
-            # 100 ms a try; as new work, behind the writes of the jobs already running.
-            with one_writer_at_a_time(new_work=True), atomic_with_files():  # a refused budget takes the uploads too
+            # 100 ms a try; as new work, behind the writes of the jobs already running. A refused budget
+            # takes the stored uploads away too.
+            with one_writer_at_a_time(new_work=True), atomic_with_files():
                 if created:
                     options = asdict(form.image_options())
                     conversation = services.new_conversation(request.user, image_options=options)

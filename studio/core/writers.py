@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -16,9 +15,8 @@ from django.db import connection
 PATIENCE_SECONDS = 0.25
 
 
-@dataclass
+@dataclass(eq=False)  # each waiter is itself, whatever its fields
 class _Waiter:
-    ticket: int
     new_work: bool
     since: float
     turn: threading.Event = field(default_factory=threading.Event)
@@ -34,10 +32,9 @@ class WritersQueue:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._owner: int | None = None
+        self._owner: int | _Waiter | None = None  # a thread, or the waiter it is handed to until it wakes
         self._depth = 0
         self._waiting: list[_Waiter] = []
-        self._tickets = itertools.count()
         self._gave_new_work = False
 
     @property
@@ -62,7 +59,7 @@ class WritersQueue:
             if self._owner is None and not self._waiting:
                 self._owner, self._depth = me, 1
                 return
-            waiter = _Waiter(next(self._tickets), new_work, time.monotonic())
+            waiter = _Waiter(new_work, time.monotonic())
             self._waiting.append(waiter)
         try:
             waiter.turn.wait()
@@ -87,7 +84,7 @@ class WritersQueue:
     def _release_to_next(self) -> None:
         with self._lock:
             self._owner = None
-            waiting = [waiter for waiter in self._waiting if not waiter.turn.is_set()]
+            waiting = self._waiting  # the one handed the lock leaves the list before it can hand it on
             if not waiting:
                 return
             now = time.monotonic()
@@ -98,7 +95,7 @@ class WritersQueue:
             else:
                 chosen = (jobs or waiting)[0]
             self._gave_new_work = chosen.new_work
-            self._owner = -chosen.ticket - 1  # held for the chosen waiter until it wakes
+            self._owner = chosen
             chosen.turn.set()
 
 
