@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from conversations.branches import branch_map
 from conversations.models import Conversation, Turn
-from conversations.services import conversation_cost
+from conversations.services import cost_of
 from studio.consumers import OwnedObjectConsumer
 from studio.core.broadcast import conversation_group
 
@@ -19,7 +19,7 @@ class ConversationConsumer(OwnedObjectConsumer):
     group_for = staticmethod(conversation_group)
 
     async def job_updated(self, message: dict) -> None:
-        rendered = await self._render_turn(message["job_id"])
+        rendered = await self._render_turn(message["job_id"], ended=message.get("ended", False))
         if rendered is None:
             return
         turn_id, html, finished_html = rendered
@@ -49,24 +49,35 @@ class ConversationConsumer(OwnedObjectConsumer):
             {"content": html, "target": f"#job-{message['job_id']}-stage", "swap": "outerHTML"}
         )
 
-    async def _render_turn(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
+    async def _render_turn(
+        self, job_id: int, *, ended: bool
+    ) -> tuple[int, str, tuple[str, str] | None] | None:
         # In the thread pool, not the one shared thread of thread-sensitive calls: fifty conversations
         # updating at once then do not queue behind one another. Plain sync_to_async, as the job runner's
         # database calls in the same pool: channels' database_sync_to_async closes the thread's connection
         # after each call (CONN_MAX_AGE is 0), and the next call there, a job's write or this, opened a new
         # one (a tenth of the server's CPU with twenty turns at once).
-        return await sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id)
+        return await sync_to_async(self._render_turn_now, thread_sensitive=False)(job_id, ended=ended)
 
-    def _render_turn_now(self, job_id: int) -> tuple[int, str, tuple[str, str] | None] | None:
-        """The turn; once its job has ended, the conversation's cost and branch map too."""
-        turn = Turn.objects.with_display_data().filter(job_id=job_id, conversation_id=self.pk).first()
+    def _render_turn_now(
+        self, job_id: int, *, ended: bool = False
+    ) -> tuple[int, str, tuple[str, str] | None] | None:
+        """The turn; once its job has ended, the conversation's cost and branch map too. Three queries (the
+        turns, their images, their usage) in the common cases: a running turn is read alone, an ended one
+        (as the message says) with the rest of the conversation, which the map and the cost need."""
+        turns = Turn.objects.with_display_data().filter(conversation_id=self.pk)
+        everything = list(turns) if ended else None
+        if everything is not None:
+            turn = next((each for each in everything if each.job_id == job_id), None)
+        else:
+            turn = next(iter(turns.filter(job_id=job_id).order_by()[:1]), None)  # no order to compute
         if turn is None:
             return None
         html = render_to_string("conversations/_turn.html", {"turn": turn})
         if turn.job.is_active:
             return turn.pk, html, None
-        cost = conversation_cost(turn.conversation)
-        cost_html = render_to_string("conversations/_cost.html", {"cost": cost})
-        turns = list(Turn.objects.with_display_data().filter(conversation_id=self.pk))
-        map_html = render_to_string("conversations/_branch_map.html", {"branches": branch_map(turns)})
+        if everything is None:  # it ended after the message was sent
+            everything = list(turns)
+        cost_html = render_to_string("conversations/_cost.html", {"cost": cost_of(everything)})
+        map_html = render_to_string("conversations/_branch_map.html", {"branches": branch_map(everything)})
         return turn.pk, html, (cost_html, map_html)

@@ -99,8 +99,9 @@ def start_turn(
     if waits:
         parent, branched = latest, False
     else:
-        # The latest turn, when it got a response, is the one `default_parent` would find.
-        default = latest if latest is not None and latest.response_id else default_parent(conversation)
+        # The latest turn, when it got a response, is the one `default_parent` would find; with no turn
+        # at all there is none to look for.
+        default = latest if latest is None or latest.response_id else default_parent(conversation)
         branched = parent is not None and parent != default
         parent = parent or default
     request = TurnRequest(
@@ -264,9 +265,12 @@ def retry_turn(turn: Turn) -> None:
     retry_job(job)  # queued again, still held: `settle_requeued` keeps it behind its parent or sends it
 
 
-def settle_requeued(sender, job_id: int, **signal_kwargs) -> None:
+def settle_requeued(sender, job_id: int, held: bool = True, **signal_kwargs) -> None:
     """Receiver of `jobs.job_queued`: a held turn queued again (a Retry, on the page or in the admin) waits
-    behind its parent while that runs, or is settled at once if it has finished."""
+    behind its parent while that runs, or is settled at once if it has finished. Jobs queued not held (most)
+    need no look."""
+    if not held:
+        return
     turn = Turn.objects.select_related("job").filter(
         job_id=job_id, job__status=GenerationJob.Status.QUEUED, job__waits_for__isnull=False
     )
@@ -279,6 +283,12 @@ def settle_requeued(sender, job_id: int, **signal_kwargs) -> None:
         elif turn.job.stage != WAITING_STAGE:
             GenerationJob.objects.filter(pk=job_id).update(stage=WAITING_STAGE)
             transaction.on_commit(lambda: notify_now(turn.job))
+
+
+def cost_of(turns: list[Turn]) -> Decimal | None:
+    """`conversation_cost` from turns read `with_display_data` (their usage prefetched): no query."""
+    costs = [turn.cost_usd for turn in turns if turn.cost_usd is not None]
+    return sum(costs, Decimal("0")) if costs else None
 
 
 def conversation_cost(conversation: Conversation) -> Decimal | None:

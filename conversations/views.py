@@ -41,7 +41,7 @@ def _page_context(request: HttpRequest, conversation: Conversation | None, form:
     }
     if conversation is not None:
         context["turns"] = list(Turn.objects.with_display_data().filter(conversation=conversation))
-        context["cost"] = services.conversation_cost(conversation)
+        context["cost"] = services.cost_of(context["turns"])
         context["branches"] = branch_map(context["turns"])
     return context
 

@@ -74,14 +74,16 @@ def _groups(job_id: int, conversation_id: int | None) -> list[str]:
     return groups
 
 
-async def job_updated(job_id: int, conversation_id: int | None = None) -> bool:
-    """Tell whoever watches this job (and its conversation, for a turn) that its row changed."""
-    return await send(_groups(job_id, conversation_id), {"type": "job.updated", "job_id": job_id})
+async def job_updated(job_id: int, conversation_id: int | None = None, *, ended: bool = False) -> bool:
+    """Tell whoever watches this job (and its conversation, for a turn) that its row changed. `ended` says
+    the job had ended when this was sent: a hint for what to read (the row, read then, is the truth)."""
+    message = {"type": "job.updated", "job_id": job_id, "ended": ended}
+    return await send(_groups(job_id, conversation_id), message)
 
 
-def job_updated_now(job_id: int, conversation_id: int | None = None) -> bool:
+def job_updated_now(job_id: int, conversation_id: int | None = None, *, ended: bool = False) -> bool:
     """The same, from synchronous code (a view, the admin)."""
-    return async_to_sync(job_updated)(job_id, conversation_id)
+    return async_to_sync(job_updated)(job_id, conversation_id, ended=ended)
 
 
 async def partial_ready(job_id: int, conversation_id: int | None, **image: int | None) -> bool:

@@ -29,7 +29,9 @@ from studio.models import GenerationJob, ImageAsset
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
 
-job_queued = Signal()  # sent with `job_id` once a queued job's transaction commits
+job_queued = (
+    Signal()
+)  # sent with `job_id` and `held` (it waits behind another job) once its transaction commits
 job_cancelled = Signal()  # sent with `job_id` once a Stop commits
 
 
@@ -114,13 +116,15 @@ def estimate_cost(request: JobRequest, inputs: list[ImageAsset]) -> Decimal:
 
 def owned_images(owner, ids: tuple[int, ...]) -> list[ImageAsset]:
     """The owner's images with these ids, in that order (missing ones left out)."""
+    if not ids:
+        return []
     found = {image.pk: image for image in ImageAsset.objects.for_user(owner).filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 
 def _schedule(job: GenerationJob) -> None:
-    job_id = job.pk
-    transaction.on_commit(lambda: job_queued.send(sender=GenerationJob, job_id=job_id))
+    job_id, held = job.pk, job.waits_for_id is not None
+    transaction.on_commit(lambda: job_queued.send(sender=GenerationJob, job_id=job_id, held=held))
 
 
 def conversation_of(job: GenerationJob) -> int | None:
@@ -129,11 +133,11 @@ def conversation_of(job: GenerationJob) -> int | None:
 
 
 async def notify(job: GenerationJob) -> None:
-    await broadcast.job_updated(job.pk, conversation_of(job))
+    await broadcast.job_updated(job.pk, conversation_of(job), ended=not job.is_active)
 
 
 def notify_now(job: GenerationJob) -> None:
-    broadcast.job_updated_now(job.pk, conversation_of(job))
+    broadcast.job_updated_now(job.pk, conversation_of(job), ended=not job.is_active)
 
 
 def fair_order(jobs: list[GenerationJob], busy: Counter) -> list[GenerationJob]:

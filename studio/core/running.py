@@ -13,7 +13,7 @@ from decimal import Decimal
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from studio.core import broadcast, budgets, cutouts, events, imaging, openai_client
@@ -164,44 +164,56 @@ async def _restart_chain(run: _Run) -> None:
 
 
 async def _consume(run: _Run, stream) -> None:
-    # A final image is committed together with the usage of the call that made it (the usage follows it
-    # in the same answer), so a worker killed between the two cannot leave an image without its usage, which
-    # the worker taking over would pay for again. Whatever ends the stream, a held final is stored then.
-    held: FinalImage | None = None
+    # A final image is committed together with the usage of the call that made it and, for a turn, the
+    # response id: they come one after another at the stream's end, and go in one transaction then, so a
+    # worker killed in between cannot leave an image without its usage, which the worker taking over would
+    # pay for again. Whatever ends the stream, what is held is stored then.
+    ending = _Ending()
     try:
         async for event in stream:
             if isinstance(event, PartialImage):
                 await _store_partial(run, event)
             elif isinstance(event, FinalImage):
-                if held is not None:
-                    await _keep_final(run, held)
-                held = event
+                if ending.final is not None:  # another image of the same call: keep the first now
+                    await _keep(run, ending)
+                    ending = _Ending()
+                ending.final = event
             elif isinstance(event, CallUsage):
-                if held is not None:
-                    final_event, held = held, None
-                    await _keep_final(run, final_event, usage=event)
-                else:
-                    await db(_record_usage)(run, event)
+                ending.usages.append(event)
             elif isinstance(event, ResponseCompleted):
-                await db(_complete_turn)(run, event)
+                ending.completed = event
             elif isinstance(event, RequestStarted):
                 await db(_started)(run, event)
     finally:
-        if held is not None:
-            await _keep_final(run, held)
+        if ending.final is not None or ending.usages or ending.completed is not None:
+            await _keep(run, ending)
 
 
-async def _keep_final(run: _Run, event: FinalImage, usage: CallUsage | None = None) -> None:
-    run.finals[event.output_index] = final = await db(_store_final_and_usage)(run, event, usage)
-    if run.request.n > 1:  # each tile shows its image as it comes; one image shows with the job's end
-        await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=event.output_index)
+class _Ending:
+    """What a call's stream ends with, kept until it ends: its final image, usage and response id."""
+
+    def __init__(self) -> None:
+        self.final: FinalImage | None = None
+        self.usages: list[CallUsage] = []
+        self.completed: ResponseCompleted | None = None
 
 
-def _store_final_and_usage(run: _Run, event: FinalImage, usage: CallUsage | None) -> ImageAsset:
+async def _keep(run: _Run, ending: _Ending) -> None:
+    final = await db(_store_ending)(run, ending)
+    if final is not None and run.request.n > 1:  # each tile shows its image as it comes; one image shows
+        # with the job's end
+        await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=ending.final.output_index)
+
+
+def _store_ending(run: _Run, ending: _Ending) -> ImageAsset | None:
     with one_writer_at_a_time(), transaction.atomic():
-        final = _store_final(run, event)
-        if usage is not None:
+        final = None
+        if ending.final is not None:
+            run.finals[ending.final.output_index] = final = _store_final(run, ending.final)
+        for usage in ending.usages:
             _record_usage(run, usage)
+        if ending.completed is not None:
+            _complete_turn(run, ending.completed)
     return final
 
 
@@ -238,11 +250,16 @@ def _back_in_line(job: GenerationJob, exc: ModelServiceError) -> bool:
 def _started(run: _Run, event: RequestStarted) -> None:
     if run.on_limits is not None:
         run.on_limits(run.request.options.model, event.limits)
-    with one_writer_at_a_time(), transaction.atomic():  # one commit for both
-        GenerationJob.objects.filter(pk=run.job.pk, upstream_request_id="").update(
-            upstream_request_id=event.request_id[:80]
+    # One UPDATE: the request id of the first call (a job taken over keeps its first), and the stage while
+    # the job is running (a Stop may have come first).
+    first_id = Value(event.request_id[:80])
+    with one_writer_at_a_time():
+        GenerationJob.objects.filter(pk=run.job.pk).update(
+            upstream_request_id=Case(
+                When(upstream_request_id="", then=first_id), default=F("upstream_request_id")
+            ),
+            stage=Case(When(status=Status.RUNNING, then=Value("Generating")), default=F("stage")),
         )
-        GenerationJob.objects.filter(pk=run.job.pk, status=Status.RUNNING).update(stage="Generating")
 
 
 def _store(job: GenerationJob, data: bytes, kind: str, **fields) -> ImageAsset:
