@@ -58,6 +58,23 @@ class RateLimits:
             # A job larger than the whole budget still runs, alone, rather than never.
             return in_flight_images == 0 or in_flight_images + images <= limits["ipm"]
 
+    def admits_all(self, wanted: dict[str, tuple[int, int]]) -> bool:
+        """Whether jobs needing these (requests, images) per model would all be admitted now, one after
+        another; nothing is counted."""
+        now = self.clock()
+        with self._lock:
+            for model, (requests, images) in wanted.items():
+                if self._paused_until.get(model, 0) > now:
+                    return False
+                self._prune(model, now)
+                limits = self.limits_for(model)
+                in_flight_images = sum(count for _, count in self._images[model])
+                if len(self._requests[model]) + requests > limits["rpm"]:
+                    return False
+                if in_flight_images + images > limits["ipm"]:
+                    return False
+        return True
+
     def started(self, model: str, *, images: int = 1) -> None:
         now = self.clock()
         with self._lock:

@@ -98,7 +98,8 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
     await notify(job)
     run = _Run(job, on_limits)
     try:
-        if not await db(_finished_before)(job):
+        # Only a job claimed before (taken over, or put back in line) can have stored anything already.
+        if job.attempts <= 1 or not await db(_finished_before)(job):
             await _call_the_model(run)
         if cutouts.asks_for_key_out(run.request):  # most jobs do not: no trip to a database thread
             await db(cutouts.key_out_finals)(job, store=_store)  # after the finals are stored: they are kept

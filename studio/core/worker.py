@@ -94,10 +94,12 @@ def claim_next(holder: str, limits: RateLimits) -> GenerationJob | None:
     return claimed[0] if claimed else None
 
 
-def claim_ready(holder: str, limits: RateLimits, *, slots: int) -> list[GenerationJob]:
+def claim_ready(holder: str, limits: RateLimits, *, slots: int, sweep: bool = True) -> list[GenerationJob]:
     """Up to `slots` jobs, in fair order, that the rate limits admit, claimed and counted as started in
-    `limits`. One look at the queue for them all: twenty turns posted at once are claimed in one go."""
-    fail_worn_out_jobs()
+    `limits`. One look at the queue for them all: twenty turns posted at once are claimed in one go.
+    `sweep` first fails the worn-out jobs (the worker does it once a heartbeat, not at every wake)."""
+    if sweep:
+        fail_worn_out_jobs()
     now = timezone.now()
     candidates = list(
         GenerationJob.objects.filter(
@@ -109,18 +111,23 @@ def claim_ready(holder: str, limits: RateLimits, *, slots: int) -> list[Generati
     )
     if not candidates:
         return []
-    busy = Counter(
-        GenerationJob.objects.filter(status=Status.RUNNING, lease_expires_at__gte=now).values_list(
-            "owner_id", flat=True
-        )
-    )
+    images = {job.pk: from_json(job.request).n for job in candidates}
+    # Who has jobs running already decides the order only when not every candidate can start now (the
+    # common case, a few turns posted at once, needs no look at the running jobs).
+    wanted: dict[str, tuple[int, int]] = {}
+    for job in candidates:
+        requests, count = wanted.get(job.image_model, (0, 0))
+        wanted[job.image_model] = (requests + 1, count + images[job.pk])
+    busy: Counter = Counter()
+    if len(candidates) > slots or not limits.admits_all(wanted):
+        running_owners = GenerationJob.objects.filter(status=Status.RUNNING, lease_expires_at__gte=now)
+        busy.update(running_owners.values_list("owner_id", flat=True))
     chosen: list[int] = []
     for job in jobs.fair_order(candidates, busy):
         if len(chosen) >= slots:
             break
-        images = from_json(job.request).n
-        if limits.admits(job.image_model, images=images):
-            limits.started(job.image_model, images=images)  # so that the next admits() counts it
+        if limits.admits(job.image_model, images=images[job.pk]):
+            limits.started(job.image_model, images=images[job.pk])  # so that the next admits() counts it
             chosen.append(job.pk)
     return claim_many(chosen, holder)
 
@@ -195,6 +202,7 @@ class Worker:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._next_sweep = 0.0
         self.serving = False
 
     def wake(self) -> None:
@@ -238,9 +246,14 @@ class Worker:
             self.serving = False
 
     async def _fill(self) -> None:
+        # Worn-out jobs are looked for once a heartbeat: twenty posts waking the worker in a second need not.
+        sweep = time.monotonic() >= self._next_sweep
+        if sweep:
+            self._next_sweep = time.monotonic() + HEARTBEAT_SECONDS
         while len(self.tasks) < self.concurrency and not self._stopping:
             slots = self.concurrency - len(self.tasks)
-            claimed = await db(claim_ready)(self.holder, self.limits, slots=slots)
+            claimed = await db(claim_ready)(self.holder, self.limits, slots=slots, sweep=sweep)
+            sweep = False
             for job in claimed:
                 self.tasks[job.pk] = asyncio.create_task(self._run(job), name=f"job-{job.pk}")
             if len(claimed) < slots:

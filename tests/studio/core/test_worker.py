@@ -199,3 +199,40 @@ def test_reset_durations_read_as_openai_writes_them():
     assert parse_duration("12ms") == pytest.approx(0.012)
     assert parse_duration("1h2m3.5s") == pytest.approx(3723.5)
     assert parse_duration("soon") is None
+
+
+def test_whether_every_waiting_job_would_start_is_asked_without_counting_any():
+    limits = RateLimits({"gpt-image-2": {"rpm": 3, "ipm": 4}})
+    assert limits.admits_all({"gpt-image-2": (3, 4), "gpt-image-1.5": (1, 1)})
+    assert not limits.admits_all({"gpt-image-2": (4, 4)})  # one request too many
+    assert not limits.admits_all({"gpt-image-2": (2, 5)})  # one image too many
+    limits.started("gpt-image-2", images=2)
+    assert limits.admits_all({"gpt-image-2": (2, 2)}) and not limits.admits_all({"gpt-image-2": (3, 2)})
+    limits.pause("gpt-image-2", 30)
+    assert not limits.admits_all({"gpt-image-2": (1, 1)})
+
+
+def test_when_the_limits_admit_only_some_the_user_with_nothing_running_goes_first(alice, charlie):
+    running = queued_turn(alice, "alice's first").job
+    claim(running.pk, "worker-a")
+    alices_second = queued_turn(alice, "alice's second").job
+    charlies = queued_turn(charlie, "charlie's").job
+    limits = RateLimits({"gpt-image-2": {"rpm": 1, "ipm": 10}})  # room for one more start
+    taken = claim_next("worker-b", limits)
+    assert taken is not None and taken.pk == charlies.pk  # not the older job of the user already served
+    assert GenerationJob.objects.get(pk=alices_second.pk).status == Status.QUEUED
+
+
+def test_a_worker_looks_for_worn_out_jobs_once_a_heartbeat_not_at_every_wake(alice, monkeypatch):
+    from studio.core import worker as worker_module
+
+    sweeps = []
+    real = worker_module.fail_worn_out_jobs
+    monkeypatch.setattr(worker_module, "fail_worn_out_jobs", lambda: sweeps.append(1) or real())
+    worker = Worker(poll_seconds=0.05)
+    serve_until(worker, lambda: len(sweeps) >= 1)  # the first fill sweeps
+    worker = Worker(poll_seconds=0.01)
+    started = time.monotonic()
+    sweeps.clear()
+    serve_until(worker, lambda: time.monotonic() - started > 0.5)  # some fifty fills in half a second
+    assert 1 <= len(sweeps) <= 2
