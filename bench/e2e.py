@@ -1,7 +1,8 @@
 """End to end, as a team meets it: N people each send a conversation turn at once through the real page path
 (an HTTP post to Daphne, the partials and the final over the conversation's websocket), against the
 emulator; and, in the same run, N direct SDK calls on the same emulator. Atelier runs at its default
-settings. Prints, for N in 1, 20 and 100, the ratio of generation time and of time to first partial.
+settings. Prints, for N in 1, 20 and 100, the ratio of generation time and of time to first partial, the
+posts' latency and the server's CPU per turn (a figure the shared machine's noise moves less than the ratios).
 
     DEBUG=1 .venv/bin/python bench/e2e.py            (BENCH_E2E_SIZES=1,20 for a quicker run)
 """
@@ -120,7 +121,15 @@ async def one_person(
                     raise RuntimeError(f"{username}'s turn failed")
 
 
-async def atelier_round(base_url: str, people: list[tuple[str, int]]) -> list[tuple]:
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user and system), from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def atelier_round(base_url: str, people: list[tuple[str, int]], pid: int | None = None) -> list[tuple]:
+    """The turns' (first partial, generation, post) seconds; with the server's `pid`, its CPU seconds for
+    the round come last."""
     start, setting_up, ready = asyncio.Event(), asyncio.Semaphore(10), asyncio.Queue()
     tasks = [
         asyncio.create_task(one_person(base_url, name, pk, start, setting_up, ready)) for name, pk in people
@@ -129,8 +138,10 @@ async def atelier_round(base_url: str, people: list[tuple[str, int]]) -> list[tu
     for _ in people:
         await ready.get()
     await asyncio.sleep(0.5)
+    before = cpu_seconds(pid) if pid else 0.0
     start.set()
-    return await asyncio.gather(*tasks)
+    results = await asyncio.gather(*tasks)
+    return [*results, cpu_seconds(pid) - before] if pid else results
 
 
 async def direct_round(emulator_url: str, count: int, tag: str) -> list[tuple]:
@@ -175,10 +186,12 @@ def main() -> None:
         asyncio.run(direct_round(emulator.base_url, 1, "warm-up"))
         print(
             f"{'people':>6} {'atelier gen s':>14} {'direct gen s':>13} {'gen ratio':>10} {'first partial ratio':>20}"
-            f" {'post ms':>8} {'post p95 ms':>12}"
+            f" {'post ms':>8} {'post p95 ms':>12} {'server cpu ms/turn':>19}"
         )
         for number, size in enumerate(SIZES):
-            atelier = asyncio.run(atelier_round(server.base_url, new_conversations(server, names[:size])))
+            *atelier, cpu = asyncio.run(
+                atelier_round(server.base_url, new_conversations(server, names[:size]), server.pid)
+            )
             direct = asyncio.run(direct_round(emulator.base_url, size, f"round {number}"))
             gen = mean(t for _, t, _ in atelier) / mean(t for _, t in direct)
             first = mean(f for f, _, _ in atelier) / mean(f for f, _ in direct)
@@ -187,6 +200,7 @@ def main() -> None:
             print(
                 f"{size:>6} {mean(t for _, t, _ in atelier):>14.2f} {mean(t for _, t in direct):>13.2f}"
                 f" {gen:>10.3f} {first:>20.3f} {mean(posts):>8.0f} {posts[int(0.95 * (len(posts) - 1))]:>12.0f}"
+                f" {cpu / size * 1000:>19.0f}"
             )
     finally:
         server.stop()
