@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 
-# Django must be set up before the consumers (and the models they import) are loaded.
-django_asgi_app = get_asgi_application()
+# Django must be set up before the consumers (and the models they import) are loaded; then Django's ASGI
+# handler, as `get_asgi_application()` makes it, but with one thread hop a request (see asgi_handler).
+django.setup(set_prefix=False)
+
+from studio.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+django_asgi_app = OneHopASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
