@@ -201,8 +201,8 @@ class _Ending:
 
 async def _keep(run: _Run, ending: _Ending) -> None:
     final = await db(_store_ending)(run, ending)
-    if final is not None and run.request.n > 1:  # each tile shows its image as it comes; one image shows
-        # with the job's end
+    # Each tile shows its image as it comes; a job's one image shows with the job's end.
+    if final is not None and run.request.n > 1:
         await broadcast.final_ready(run.job.pk, image_id=final.pk, output_index=ending.final.output_index)
 
 
