@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from conversations.models import Conversation, Turn
@@ -15,7 +14,7 @@ from studio.core import budgets, events
 from studio.core.jobs import cancel_job, job_queued, notify_now, queue_job, retry_job
 from studio.core.requests import ImageOptions, TurnRequest, from_json, to_json
 from studio.core.storage import add_thumbnail, delete_assets
-from studio.models import GenerationJob, ImageAsset, UsageRecord
+from studio.models import GenerationJob, ImageAsset
 
 TITLE_LENGTH = 60
 WAITING_STAGE = "Waiting for the turn above"
@@ -286,15 +285,10 @@ def settle_requeued(sender, job_id: int, held: bool = True, **signal_kwargs) -> 
 
 
 def cost_of(turns: list[Turn]) -> Decimal | None:
-    """`conversation_cost` from turns read `with_display_data` (their usage prefetched): no query."""
+    """What these turns (a conversation's, read `with_display_data`: their usage prefetched) have cost so
+    far, None before anything was charged. No query."""
     costs = [turn.cost_usd for turn in turns if turn.cost_usd is not None]
     return sum(costs, Decimal("0")) if costs else None
-
-
-def conversation_cost(conversation: Conversation) -> Decimal | None:
-    """What the conversation's turns have cost so far (None before anything was charged)."""
-    records = UsageRecord.objects.filter(job__turn__conversation=conversation)
-    return records.aggregate(total=Sum("cost_usd"))["total"]
 
 
 def new_conversation(owner, *, image_options: dict | None = None) -> Conversation:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from conversations import services
+from conversations.models import Turn
 from studio.core import budgets, pricing
 from studio.models import Budget, UsageRecord
 from tests.support.factories import make_conversation, send_turn, tool_options
@@ -36,7 +37,7 @@ def test_the_shown_cost_is_both_models_and_the_admin_agrees(
     )
     assert follow_up.cost_usd == expected
     total = sum(record.cost_usd for record in records)
-    assert services.conversation_cost(conversation) == total
+    assert services.cost_of(list(Turn.objects.with_display_data().filter(conversation=conversation))) == total
     assert first.cost_usd == sum(record.cost_usd for record in records.filter(job=first.job))
 
     client.force_login(alice)
