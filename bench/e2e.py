@@ -1,10 +1,11 @@
 """End to end, as a team meets it: N people each send a conversation turn at once through the real page path
 (an HTTP post to Daphne, the partials and the final over the conversation's websocket), against the
 emulator; and, in the same run, N direct SDK calls on the same emulator. Atelier runs at its default
-settings. Prints, for N in 1, 20 and 100, the ratio of generation time and of time to first partial, the
-posts' latency and the server's CPU per turn (a figure the shared machine's noise moves less than the ratios).
+settings. Prints, for N in 1, 20 and 100, three rounds each, the ratio of generation time and of time to first
+partial, the posts' latency and the server's CPU per turn (a figure the shared machine's noise moves less than
+the ratios); then the median round and the range at each N.
 
-    DEBUG=1 .venv/bin/python bench/e2e.py            (BENCH_E2E_SIZES=1,20 for a quicker run)
+    DEBUG=1 .venv/bin/python bench/e2e.py            (BENCH_E2E_SIZES=1,20 BENCH_E2E_ROUNDS=1: quicker)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tests.support.emulator import start_emulator  # noqa: E402
 
 STEP_SECONDS = float(os.environ.get("BENCH_E2E_STEP", "0.5"))  # the emulator's seconds per streamed step
 SIZES = [int(n) for n in os.environ.get("BENCH_E2E_SIZES", "1,20,100").split(",")]
+ROUNDS = int(os.environ.get("BENCH_E2E_ROUNDS", "3"))  # at each size; the median is reported
 PASSWORD = "bench-password-123"
 TOOL = {
     "model": "gpt-image-2",
@@ -179,7 +181,7 @@ def main() -> None:
         Path(tempfile.mkdtemp(prefix="atelier-e2e-")), env={"OPENAI_BASE_URL": emulator.base_url}
     )
     names = make_people(server, max(SIZES) + 1)
-    figures = {}
+    figures: dict[int, tuple[list[float], list[float]]] = {}
     try:
         # Warm up both paths once (imports, templates, connections): a running server is warm.
         asyncio.run(atelier_round(server.base_url, new_conversations(server, names[-1:])))
@@ -188,26 +190,30 @@ def main() -> None:
             f"{'people':>6} {'atelier gen s':>14} {'direct gen s':>13} {'gen ratio':>10} {'first partial ratio':>20}"
             f" {'post ms':>8} {'post p95 ms':>12} {'server cpu ms/turn':>19}"
         )
-        for number, size in enumerate(SIZES):
-            *atelier, cpu = asyncio.run(
-                atelier_round(server.base_url, new_conversations(server, names[:size]), server.pid)
-            )
-            direct = asyncio.run(direct_round(emulator.base_url, size, f"round {number}"))
-            gen = mean(t for _, t, _ in atelier) / mean(t for _, t in direct)
-            first = mean(f for f, _, _ in atelier) / mean(f for f, _ in direct)
-            posts = sorted(p * 1000 for _, _, p in atelier)
-            figures[size] = (gen, first)
-            print(
-                f"{size:>6} {mean(t for _, t, _ in atelier):>14.2f} {mean(t for _, t in direct):>13.2f}"
-                f" {gen:>10.3f} {first:>20.3f} {mean(posts):>8.0f} {posts[int(0.95 * (len(posts) - 1))]:>12.0f}"
-                f" {cpu / size * 1000:>19.0f}"
-            )
+        for size in SIZES:
+            gens, firsts = figures.setdefault(size, ([], []))
+            for number in range(ROUNDS):
+                *atelier, cpu = asyncio.run(
+                    atelier_round(server.base_url, new_conversations(server, names[:size]), server.pid)
+                )
+                direct = asyncio.run(direct_round(emulator.base_url, size, f"round {size}-{number}"))
+                gens.append(mean(t for _, t, _ in atelier) / mean(t for _, t in direct))
+                firsts.append(mean(f for f, _, _ in atelier) / mean(f for f, _ in direct))
+                posts = sorted(p * 1000 for _, _, p in atelier)
+                print(
+                    f"{size:>6} {mean(t for _, t, _ in atelier):>14.2f} {mean(t for _, t in direct):>13.2f}"
+                    f" {gens[-1]:>10.3f} {firsts[-1]:>20.3f} {mean(posts):>8.0f}"
+                    f" {posts[int(0.95 * (len(posts) - 1))]:>12.0f} {cpu / size * 1000:>19.0f}"
+                )
     finally:
         server.stop()
         emulator.stop()
+    # The median round, and the range, at each size: this shared machine's speed moves between rounds.
     print(
         " ".join(
-            f"gen_ratio_at_{n}={g:.3f} first_partial_ratio_at_{n}={f:.3f}" for n, (g, f) in figures.items()
+            f"gen_ratio_at_{n}={statistics.median(g):.3f} ({min(g):.3f}-{max(g):.3f})"
+            f" first_partial_ratio_at_{n}={statistics.median(f):.3f} ({min(f):.3f}-{max(f):.3f})"
+            for n, (g, f) in figures.items()
         )
     )
 
