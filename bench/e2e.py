@@ -32,7 +32,7 @@ from tests.support.emulator import start_emulator  # noqa: E402
 
 STEP_SECONDS = float(os.environ.get("BENCH_E2E_STEP", "0.5"))  # the emulator's seconds per streamed step
 SIZES = [int(n) for n in os.environ.get("BENCH_E2E_SIZES", "1,20,100").split(",")]
-ROUNDS = int(os.environ.get("BENCH_E2E_ROUNDS", "3"))  # at each size; the median is reported
+ROUNDS = max(1, int(os.environ.get("BENCH_E2E_ROUNDS", "3")))  # at each size; the median is reported
 PASSWORD = "bench-password-123"
 TOOL = {
     "model": "gpt-image-2",
