@@ -45,15 +45,23 @@ class RateLimits:
         while images and now - images[0][0] >= WINDOW:
             images.popleft()
 
+    def _in_window(self, model: str, now: float) -> tuple[int, int, dict[str, int]] | None:
+        """The model's requests in the window, its images in flight and its limits; None while it is paused.
+        Called under the lock."""
+        if self._paused_until.get(model, 0) > now:
+            return None
+        self._prune(model, now)
+        in_flight_images = sum(count for _, count in self._images[model])
+        return len(self._requests[model]), in_flight_images, self.limits_for(model)
+
     def admits(self, model: str, *, images: int = 1) -> bool:
         now = self.clock()
         with self._lock:
-            if self._paused_until.get(model, 0) > now:
+            window = self._in_window(model, now)
+            if window is None:
                 return False
-            self._prune(model, now)
-            limits = self.limits_for(model)
-            in_flight_images = sum(count for _, count in self._images[model])
-            if len(self._requests[model]) >= limits["rpm"]:
+            requests, in_flight_images, limits = window
+            if requests >= limits["rpm"]:
                 return False
             # A job larger than the whole budget still runs, alone, rather than never.
             return in_flight_images == 0 or in_flight_images + images <= limits["ipm"]
@@ -64,14 +72,11 @@ class RateLimits:
         now = self.clock()
         with self._lock:
             for model, (requests, images) in wanted.items():
-                if self._paused_until.get(model, 0) > now:
+                window = self._in_window(model, now)
+                if window is None:
                     return False
-                self._prune(model, now)
-                limits = self.limits_for(model)
-                in_flight_images = sum(count for _, count in self._images[model])
-                if len(self._requests[model]) + requests > limits["rpm"]:
-                    return False
-                if in_flight_images + images > limits["ipm"]:
+                sent, in_flight_images, limits = window
+                if sent + requests > limits["rpm"] or in_flight_images + images > limits["ipm"]:
                     return False
         return True
 
