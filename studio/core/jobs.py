@@ -29,9 +29,8 @@ from studio.models import GenerationJob, ImageAsset
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
 
-job_queued = (
-    Signal()
-)  # sent with `job_id` and `held` (it waits behind another job) once its transaction commits
+# Sent with `job_id` and `held` (it waits behind another job) once a queued job's transaction commits.
+job_queued = Signal()
 job_cancelled = Signal()  # sent with `job_id` once a Stop commits
 
 
