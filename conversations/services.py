@@ -12,7 +12,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Turn
 from studio.core import budgets, events
 from studio.core.jobs import cancel_job, job_queued, notify_now, queue_job, retry_job
-from studio.core.requests import ImageOptions, TurnRequest, from_json, to_json
+from studio.core.requests import ImageOptions, TurnRequest, from_json, to_json, with_context_image
 from studio.core.storage import add_thumbnail, delete_assets
 from studio.models import GenerationJob, ImageAsset
 
@@ -58,9 +58,10 @@ def chain_prompts(turn: Turn) -> list[str]:
 
 def continuing(request: TurnRequest, parent: Turn | None) -> TurnRequest:
     """`request` as sent from `parent`: with its `response_id` as `previous_response_id`. A draft (a turn
-    stopped early, its last partial kept) has no response id: its image goes as the first input image, in
-    the chain the draft was made in; if the service has forgotten that chain, the restart sends the same
-    image (`restart_image_id`)."""
+    stopped early, its last partial kept) has no response id: its image goes as an input image (first,
+    unless the turn's mask was painted on its own first image: `with_context_image`), in the chain the
+    draft was made in; if the service has forgotten that chain, the restart sends the same image
+    (`restart_image_id`)."""
     if parent is None:
         return replace(request, previous_response_id="", earlier_turns=0, restart_image_id=None, history=())
     history = chain_prompts(parent)
@@ -71,8 +72,8 @@ def continuing(request: TurnRequest, parent: Turn | None) -> TurnRequest:
         "history": tuple(history),
         "restart_image_id": image.pk if image is not None else None,
     }
-    if not parent.response_id and image is not None and image.pk not in request.input_image_ids:
-        changes["input_image_ids"] = (image.pk, *request.input_image_ids)
+    if not parent.response_id and image is not None:
+        changes["input_image_ids"] = with_context_image(request, image.pk)
     return replace(request, **changes)
 
 

@@ -183,6 +183,18 @@ def with_options(request: JobRequest, **changes) -> JobRequest:
     return replace(request, options=replace(request.options, **changes))
 
 
+def with_context_image(request: _Inputs, image_id: int) -> tuple[int, ...]:
+    """The request's input images with `image_id` (the image a turn continues from) added: first, unless a
+    mask was painted on the first input. The service applies the mask to the first image, so that one stays
+    first and the added image comes second."""
+    images = request.input_image_ids
+    if image_id in images:
+        return images
+    if request.mask_id is not None and images:
+        return (images[0], image_id, *images[1:])
+    return (image_id, *images)
+
+
 def restarted(request: TurnRequest) -> TurnRequest:
     """The same turn as the first of a new chain: the parent's image as input, the earlier prompts in short,
     no `previous_response_id` (the service no longer has it)."""
@@ -191,8 +203,8 @@ def restarted(request: TurnRequest) -> TurnRequest:
     if earlier:
         prompt = f"This image was made from these requests, in order: {earlier}. Now: {request.prompt}"
     images = request.input_image_ids
-    if request.restart_image_id is not None and request.restart_image_id not in images:
-        images = (request.restart_image_id, *images)
+    if request.restart_image_id is not None:
+        images = with_context_image(request, request.restart_image_id)
     return replace(
         request,
         prompt=prompt[:PROMPT_MAX],

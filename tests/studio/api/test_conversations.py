@@ -7,7 +7,7 @@ import pytest
 
 from conversations.models import Conversation
 from tests.studio.api.conftest import error_of
-from tests.support.images import alpha_mask, solid
+from tests.support.images import alpha_mask, decode, solid
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,34 @@ def test_a_turn_takes_a_reference_and_a_mask(api, emulator):
     [call] = [r for r in emulator.received() if r["path"] == "/v1/responses"]
     tool = call["json"]["tools"][0]
     assert "input_image_mask" in tool
+
+
+def test_a_masked_turn_keeps_its_masked_image_first_when_the_chain_restarts(api, emulator, emulator_fault):
+    """The service applies a mask to the first input image: the parent's image, sent along when the chain
+    has expired, goes second, after the image the mask was painted on (here of another size)."""
+    path = f"/api/v1/conversations/{new_conversation(api)['id']}"
+    api.post(f"{path}/turns", {"prompt": "a lighthouse", "quality": "low"})
+    image = api.upload(solid((1536, 1024), (200, 120, 40))).json()
+    mask = api.upload(alpha_mask((1536, 1024), (100, 100, 500, 500)), "mask.png").json()
+    emulator_fault("expired-chain")
+    body = {"prompt": "put a moon here", "quality": "low", "images": [image["id"]], "mask": mask["id"]}
+    second = api.post(f"{path}/turns", body).json()
+
+    turns = api.get(path).json()["turns"]
+    assert turns[1]["id"] == second["turn"]
+    assert turns[1]["job"]["status"] == "succeeded", turns[1]["job"]
+    restart = [r["json"] for r in emulator.received() if r["path"] == "/v1/responses"][-1]
+    assert "previous_response_id" not in restart
+    sent = [part for part in restart["input"][0]["content"] if part["type"] == "input_image"]
+    assert len(sent) == 2
+    assert decode_data_url(sent[0]["image_url"]).size == (1536, 1024)  # the masked image, first
+    assert decode_data_url(sent[1]["image_url"]).size == (1024, 1024)  # the first turn's image
+
+
+def decode_data_url(url: str):
+    import base64
+
+    return decode(base64.b64decode(url.split(",", 1)[1]))
 
 
 def test_a_parent_from_elsewhere_is_refused(api, emulator):
