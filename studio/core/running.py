@@ -83,7 +83,13 @@ class _Run:
         return _read(mask)
 
     def sent_images(self) -> tuple[list[InputImage], bytes | None]:
-        return [InputImage(data, asset.format) for asset, data in self.inputs()], self.mask()
+        images = [InputImage(data, asset.format) for asset, data in self.inputs()]
+        mask = self.mask()
+        if mask is not None and images[0].format != "png":
+            # The service wants the mask and the image it applies to (the first) in one format, and a mask is
+            # a PNG (it needs alpha): a JPEG or WebP first image goes as a PNG of the same pixels.
+            images[0] = InputImage(imaging.convert_format(images[0].data, "png"), "png")
+        return images, mask
 
 
 def _read(image: ImageAsset) -> bytes:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request, invalid_type, missing_parameter
+from .errors import bad_request, invalid_enum, invalid_type, missing_parameter
 from .state import STATE, GeneratedImage
 from .uploads import InputImage, check_image, decode_data_url
+
+IMAGE_DETAILS = ("low", "high", "auto", "original")  # `ImageDetail` (§6.2)
 
 
 @dataclass
@@ -76,6 +78,9 @@ def read_message(content: Any, index: int, found: UserInput) -> None:
                 raise missing_parameter(f"{param}.image_url")
             data, mime = decode_data_url(url, param=f"{param}.image_url")
             found.images.append(check_image(data, mime, param=f"{param}.image_url"))
-            found.details.append(str(part.get("detail") or "auto"))
+            detail = part.get("detail", "auto")
+            if detail not in IMAGE_DETAILS:
+                raise invalid_enum(f"{param}.detail", detail, IMAGE_DETAILS)
+            found.details.append(detail)
         else:
             raise bad_request(f"Invalid value: '{kind}'.", param=f"{param}.type", code="invalid_value")

@@ -94,6 +94,15 @@ def integer_out_of_range(param: str, value: int, minimum: int, maximum: int) -> 
     )
 
 
+def string_too_long(param: str, length: int, maximum: int) -> APIError:
+    return bad_request(
+        f"Invalid '{param}': string too long. Expected a string with maximum length {maximum}, "
+        f"but got a string with length {length} instead.",
+        param=param,
+        code="string_above_max_length",
+    )
+
+
 def model_not_found(model: str, *, param: str = "model") -> APIError:
     return bad_request(
         f"The model '{model}' does not exist.", param=param, code="invalid_value", type=USER_ERROR

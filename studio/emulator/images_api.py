@@ -6,7 +6,14 @@ import time
 from collections.abc import AsyncIterator
 
 from . import config
-from .errors import bad_request, invalid_type, missing_parameter, moderation_blocked, unknown_parameter
+from .errors import (
+    bad_request,
+    invalid_type,
+    missing_parameter,
+    moderation_blocked,
+    string_too_long,
+    unknown_parameter,
+)
 from .faults import error_event, stream_error_object
 from .moderations_api import blocked_by_marker
 from .rendering import RenderJob, rendered
@@ -17,6 +24,8 @@ from .wire import Call, Event, Form, JsonReply, StreamReply
 
 # A generation is this many streamed steps of latency: up to three partial images, then the final one.
 STEPS_PER_IMAGE = 4
+# `ImageRefParam.image_url`'s maxLength in the published spec (a data URL of a little under 15 MB of image).
+MAX_IMAGE_URL = 20_971_520
 SCALAR_FIELDS = frozenset(
     {
         "prompt",
@@ -56,17 +65,19 @@ async def create_edit(call: Call) -> JsonReply | StreamReply:
     """Multipart as the SDK sends it; also the JSON body of the published spec (images as data URLs)."""
     if call.request.is_multipart():
         fields, sources, mask_source = read_multipart_edit(call.request.form())
+        images_param = "image"
     else:
         fields, sources, mask_source = read_json_edit(call.request.json())
+        images_param = "images"  # the JSON body's field (`ImageRefParam` list)
     model = check_model(fields)
     prompt = check_prompt(fields)
     if not sources:
-        raise missing_parameter("image")
+        raise missing_parameter(images_param)
     if len(sources) > MAX_IMAGES:
         raise bad_request(
-            f"Invalid 'image': array too long. Expected an array with maximum length {MAX_IMAGES}, "
+            f"Invalid '{images_param}': array too long. Expected an array with maximum length {MAX_IMAGES}, "
             f"but got an array with length {len(sources)} instead.",
-            param="image",
+            param=images_param,
             code="array_above_max_length",
         )
     images = [check_image(data, mime, param=param) for data, mime, param in sources]
@@ -148,7 +159,10 @@ def image_reference(reference: object, param: str) -> Source:
             param=f"{param}.file_id",
             code=None,
         )
-    data, mime = decode_data_url(str(reference["image_url"]), param=f"{param}.image_url")
+    url = str(reference["image_url"])
+    if len(url) > MAX_IMAGE_URL:
+        raise string_too_long(f"{param}.image_url", len(url), MAX_IMAGE_URL)
+    data, mime = decode_data_url(url, param=f"{param}.image_url")
     return data, mime, f"{param}.image_url"
 
 

@@ -154,5 +154,6 @@ def mainline_usage(
         cached_tokens=cached,
         output_tokens=reasoning + visible,
         reasoning_tokens=reasoning,
-        context_tokens=input_tokens + visible + made,
+        # What a follow-up carries: not these `instructions`, which the server never carries over (§6.2).
+        context_tokens=input_tokens - text_tokens(instructions) + visible + made,
     )

@@ -83,6 +83,14 @@ def plan_response(body: Any, *, chain_expired: bool = False) -> Plan:
     model = fields.string("model")
     if model is None:
         raise missing_parameter("model")
+    if body.get("previous_response_id") and body.get("conversation"):
+        # A chain continues from one or the other, never both (§6.2).
+        raise bad_request(
+            "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or "
+            "'conversation'.",
+            param=None,
+            code="mutually_exclusive_parameters",
+        )
     stream = fields.boolean("stream", False)
     store = fields.boolean("store", True)
     background = fields.boolean("background", False)

@@ -1,4 +1,5 @@
-"""Input images as the server checks them: MIME type, 50 MB limit, decodable, and the mask's PNG-with-alpha rule."""
+"""Input images as the server checks them: MIME type, 50 MB limit, decodable as PNG, JPEG or WebP, and the
+mask's rules (a PNG with alpha, the format and size of the image it applies to)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class InputImage:
     width: int
     height: int
     has_alpha: bool
-    is_png: bool
+    format: str  # as Pillow names it: PNG, JPEG or WEBP
 
 
 def check_image(data: bytes, content_type: str, *, param: str) -> InputImage:
@@ -49,19 +50,35 @@ def check_image(data: bytes, content_type: str, *, param: str) -> InputImage:
         raise bad_request(
             f"Invalid file '{param}': the image could not be read.", param=param, code="image_parse_error"
         ) from None
+    if image.format not in PIL_MIME:
+        # The declared type is not the whole check: the file itself must be one of the three formats.
+        raise bad_request(
+            f"Invalid file '{param}': unsupported image format ('{(image.format or 'unknown').lower()}'). "
+            "Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
+            param=param,
+            code="invalid_image_format",
+        )
     has_alpha = "A" in image.getbands() or "transparency" in image.info
-    return InputImage(data, image.width, image.height, has_alpha, image.format == "PNG")
+    return InputImage(data, image.width, image.height, has_alpha, image.format)
 
 
 def check_mask(data: bytes, content_type: str, first: InputImage, *, param: str = "mask") -> InputImage:
     mask = check_image(data, content_type, param=param)
-    if not mask.is_png:
+    if mask.format != "PNG":
         raise bad_request(
             "Invalid mask image format - mask must be a PNG image.", param=param, code="invalid_image_format"
         )
     if not mask.has_alpha:
         raise bad_request(
             "Invalid mask image format - mask image missing alpha channel.",
+            param=param,
+            code="invalid_image_format",
+        )
+    if first.format != mask.format:
+        # "The image and the mask must share format and size" (§3.3); a mask is a PNG, so the image is too.
+        raise bad_request(
+            f"Invalid mask image format - mask and image must be the same format (the image is "
+            f"{first.format}, the mask PNG).",
             param=param,
             code="invalid_image_format",
         )

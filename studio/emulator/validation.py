@@ -21,6 +21,7 @@ from .errors import (
     invalid_type,
     missing_parameter,
     model_not_found,
+    string_too_long,
 )
 
 GPT_IMAGE_2 = frozenset({"gpt-image-2", "gpt-image-2-2026-04-21"})
@@ -155,12 +156,7 @@ def check_prompt_text(prompt: str, param: str) -> str:
             code="string_below_min_length",
         )
     if len(prompt) > MAX_PROMPT:
-        raise bad_request(
-            f"Invalid '{param}': string too long. Expected a string with maximum length {MAX_PROMPT}, "
-            f"but got a string with length {len(prompt)} instead.",
-            param=param,
-            code="string_above_max_length",
-        )
+        raise string_too_long(param, len(prompt), MAX_PROMPT)
     return prompt
 
 

@@ -173,3 +173,23 @@ def test_it_takes_the_json_edit_body_of_the_published_spec(client):
 
     assert decode(result["data"][0]["b64_json"]).size == (1024, 1536)
     assert result["output_format"] == "jpeg"
+
+
+@pytest.mark.parametrize(
+    ("images", "code", "param"),
+    [
+        ([], "missing_required_parameter", "images"),
+        (
+            [{"image_url": "data:image/png;base64," + "A" * 20_971_520}],
+            "string_above_max_length",
+            "images[0].image_url",
+        ),
+    ],
+    ids=["no images", "an image_url over the spec's maxLength"],
+)
+def test_it_names_the_json_bodys_own_fields_when_it_refuses_them(client, images, code, param):
+    body = {"model": "gpt-image-2", "prompt": "A hat", "images": images}
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.post("/images/edits", cast_to=object, body=body)
+
+    assert (caught.value.code, caught.value.param) == (code, param)

@@ -55,6 +55,27 @@ def test_a_follow_up_reads_the_earlier_turns_and_finds_most_of_them_cached(clien
     assert third.usage.input_tokens_details.cached_tokens > cached
 
 
+def test_a_follow_up_does_not_carry_the_earlier_turns_instructions(client):
+    """`instructions` are not carried over by `previous_response_id` (§6.2): two chains that differ only in
+    the first turn's instructions bill the same input for a follow-up without any."""
+    plain = client.responses.create(model="gpt-5.4", input="A coffee shop poster", tools=[TOOL])
+    instructed = client.responses.create(
+        model="gpt-5.4",
+        input="A coffee shop poster",
+        tools=[TOOL],
+        instructions="Draw everything in a flat style with thick outlines. " * 40,
+    )
+    after_plain = client.responses.create(
+        model="gpt-5.4", input="Make it dark", tools=[TOOL], previous_response_id=plain.id
+    )
+    after_instructed = client.responses.create(
+        model="gpt-5.4", input="Make it dark", tools=[TOOL], previous_response_id=instructed.id
+    )
+
+    assert instructed.usage.input_tokens > plain.usage.input_tokens + 300
+    assert after_instructed.usage.input_tokens == after_plain.usage.input_tokens
+
+
 def test_input_images_are_read_by_the_mainline_model_too(client):
     picture = data_url(png_bytes((1024, 1024)))
 

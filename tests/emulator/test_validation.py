@@ -36,9 +36,21 @@ def rgba_png(size, alpha=0) -> bytes:
 
 
 def jpeg_bytes(size) -> bytes:
+    return encoded(Image.new("RGB", size), "JPEG")
+
+
+def encoded(image: Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", size).save(buffer, "JPEG")
+    image.save(buffer, fmt)
     return buffer.getvalue()
+
+
+def image_input(url: str, detail: str = "auto") -> list[dict]:
+    content = [
+        {"type": "input_text", "text": "Edit this"},
+        {"type": "input_image", "image_url": url, "detail": detail},
+    ]
+    return [{"role": "user", "content": content}]
 
 
 CASES = {
@@ -119,6 +131,50 @@ CASES = {
         edit(mask=("mask.png", rgba_png((512, 512)), "image/png")),
         "invalid_value",
         "mask",
+    ),
+    "a GIF declared as a PNG": (
+        edit(image=("photo.png", encoded(Image.new("RGB", (1024, 1024)), "GIF"), "image/png")),
+        "invalid_image_format",
+        "image",
+    ),
+    "a BMP declared as a PNG": (
+        edit(image=("photo.png", encoded(Image.new("RGB", (1024, 1024)), "BMP"), "image/png")),
+        "invalid_image_format",
+        "image",
+    ),
+    "a PNG mask on a JPEG image": (
+        edit(
+            image=("photo.jpg", jpeg_bytes((1024, 1024)), "image/jpeg"),
+            mask=("mask.png", rgba_png((1024, 1024)), "image/png"),
+        ),
+        "invalid_image_format",
+        "mask",
+    ),
+    "a PNG mask on a WebP image": (
+        edit(
+            image=("photo.webp", encoded(Image.new("RGB", (1024, 1024)), "WEBP"), "image/webp"),
+            mask=("mask.png", rgba_png((1024, 1024)), "image/png"),
+        ),
+        "invalid_image_format",
+        "mask",
+    ),
+    "a PNG mask in the tool on a JPEG input image": (
+        respond(
+            {"input_image_mask": {"image_url": data_url(rgba_png((1024, 1024)))}},
+            input=image_input(data_url(jpeg_bytes((1024, 1024)), "image/jpeg")),
+        ),
+        "invalid_image_format",
+        "tools[0].input_image_mask",
+    ),
+    "an input image detail that does not exist": (
+        respond(input=image_input(data_url(png_bytes((1024, 1024))), detail="ultra")),
+        "invalid_value",
+        "input[0].content[1].detail",
+    ),
+    "previous_response_id with a conversation": (
+        respond(previous_response_id="resp_any", conversation="conv_any"),
+        "mutually_exclusive_parameters",
+        None,
     ),
     "n in the Responses tool": (respond({"n": 2}), "unknown_parameter", "tools[0].n"),
     "a bad size in the Responses tool": (respond({"size": "1000x1000"}), "invalid_value", "tools"),

@@ -78,6 +78,24 @@ def test_it_edits_uploaded_images_with_a_mask(api, emulator):
     assert final.mask is not None and final.mask.kind == ImageAsset.Kind.MASK
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_a_masked_edit_of_a_jpeg_or_webp_sends_the_image_as_a_png_like_its_mask(api, emulator, fmt):
+    """The service wants a mask and its image in one format; a mask is a PNG, so the image goes as one."""
+    photo = api.upload(encode(decode(solid((1024, 1024), (40, 90, 200))), fmt), f"photo.{fmt.lower()}").json()
+    assert photo["format"] == fmt.lower()
+    mask = api.upload(alpha_mask((1024, 1024), (300, 200, 700, 600)), "mask.png").json()
+    reference = api.upload(encode(decode(solid((1024, 1024), (200, 90, 40))), fmt), "ref").json()
+
+    body = {**GENERATION, "kind": "edit", "images": [photo["id"], reference["id"]], "mask": mask["id"]}
+    created = api.post("/api/v1/jobs", body)
+    job = api.get(created.json()["url"]).json()
+    assert job["status"] == "succeeded", job
+    [edit] = [r for r in emulator.received() if r["path"] == "/v1/images/edits"]
+    sent = [(file["field"], file["content_type"]) for file in edit["files"]]
+    # The first image, the one the mask applies to, as a PNG; the reference as it was stored.
+    assert sent == [("image[]", "image/png"), ("image[]", f"image/{fmt.lower()}"), ("mask", "image/png")]
+
+
 def test_an_identical_request_is_answered_from_the_cache(api, emulator):
     first = api.post("/api/v1/jobs", GENERATION).json()
     second = api.post("/api/v1/jobs", GENERATION).json()
