@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 
 from studio.api import conversations, errors, jobs, openapi, webhooks
 from studio.api.auth import ApiKeyAuth, PerKeyRateLimit
+from studio.api.parser import JsonParser
 
 DESCRIPTION = """Generate and edit images, and hold conversations, through Atelier: its budgets, cache,
 moderation handling and usage records apply as on the pages. Send your key (made on the API page) as
@@ -33,6 +34,7 @@ api = AtelierAPI(
     urls_namespace="api",
     auth=ApiKeyAuth(),
     throttle=[PerKeyRateLimit()],
+    parser=JsonParser(),
     openapi_extra={"webhooks": openapi.WEBHOOKS},
 )
 errors.install(api)

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django import forms
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -20,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 # What each status means in this API (also the OpenAPI document's descriptions).
 STATUS_MEANINGS = {
-    400: "The body could not be read: not JSON (or not multipart, for an upload). Code `invalid_json`.",
+    400: "The body could not be read: empty, not JSON, or text with a lone UTF-16 surrogate (or not multipart, "
+    "for an upload). Code `invalid_json`.",
     401: "No API key, or one that is unknown or revoked. Codes `missing_api_key`, `invalid_api_key`.",
     403: "The key's user may not do this: over their monthly budget (`budget_exceeded`), or a disabled "
     "account (`account_disabled`).",
@@ -66,6 +68,12 @@ def _validation_error(errors: list[dict]) -> ApiError:
     first = errors[0]
     names = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload", "query", "form")]
     param = names[-1] if names else None
+    if not names:
+        # The body as a whole. ninja does not parse an empty body but validates it as missing: like any body
+        # that is not JSON, that is a 400; JSON that is no object (`null`, `[]`) was read, so a 422.
+        if first.get("type") == "missing":
+            return ApiError(400, "invalid_json", "The request body is empty: send a JSON object.")
+        return ApiError(422, "invalid_request", "The request body must be a JSON object.")
     if first.get("type") == "missing":
         message = f"{param} is required."
     elif first.get("type") == "extra_forbidden":
@@ -83,12 +91,30 @@ def to_api_error(exc: Exception) -> ApiError:
         return _validation_error(exc.errors)
     if isinstance(exc, RequestDataTooBig):
         return ApiError(413, "request_too_large", "The request body is too large.")
+    if isinstance(exc, TooManyFilesSent | TooManyFieldsSent):
+        what = "files" if isinstance(exc, TooManyFilesSent) else "fields"
+        return ApiError(
+            400,
+            "invalid_json",
+            f"The upload has too many {what}: send one image in `file`, one upload a request.",
+        )
+    if isinstance(exc, MultiPartParserError):
+        reason = str(exc).rstrip(".")
+        return ApiError(
+            400,
+            "invalid_json",
+            f"The upload could not be read ({reason}): send multipart/form-data with the image in `file`.",
+        )
     if isinstance(exc, Throttled):
         return ApiError(429, "rate_limited", "Too many requests for this API key; slow down and try again.")
     if isinstance(exc, AuthenticationError):
         return ApiError(
             401, "missing_api_key", "Send your API key as the header `Authorization: Bearer atl_...`."
         )
+    if isinstance(exc, HttpError) and isinstance(exc.__cause__, ApiError):
+        # ninja raises whatever the parser raised as a 400 of its own, `from` it: our parser's refusal
+        # keeps its own words.
+        return exc.__cause__
     if isinstance(exc, HttpError) and exc.status_code == 400:
         return ApiError(
             400, "invalid_json", "The body could not be read: send JSON (Content-Type: application/json)."
