@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from studio.core import oklab, sizes
+from studio.core import imaging, oklab, sizes
 from studio.core.matte import (
     KEY_CANDIDATES,
     MatteError,
@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 RGB = tuple[int, int, int]
 DEFAULT_TIGHTNESS = 0.5
 PREVIEW_SIDE = 640
+# The border colours are measured on the image scaled to this size.
+BACKGROUND_SIDE = 256
 # Border pixels this close (OKLab) to the detected colour count as background; a flat backdrop has most.
 _FLAT_RADIUS = 0.06
 
@@ -125,7 +127,10 @@ def key_out_finals(job: GenerationJob, *, store: Callable[..., ImageAsset]) -> l
     for final in finals:
         try:
             data = cut_out(
-                _read(final), key=key, tightness=DEFAULT_TIGHTNESS, out_format=_alpha_format(final)
+                _read_for_the_matte(final),
+                key=key,
+                tightness=DEFAULT_TIGHTNESS,
+                out_format=_alpha_format(final),
             )
             recipe = {"key": request.cutout_key, "tightness": DEFAULT_TIGHTNESS, "detected": False}
             made.append(
@@ -166,10 +171,10 @@ def background_of(image: ImageAsset) -> Background:
     request = from_json(image.job.request) if image.job is not None else None
     if isinstance(request, ImageRequest) and request.cutout_key:
         return Background(_rgb_of_hex(request.cutout_key), asked_for=True, flat=True)
-    with Image.open(io.BytesIO(_read(image))) as picture:
-        picture.thumbnail((256, 256))
-        key = estimate_key_colour(picture)
-        pixels = np.asarray(picture.convert("RGB"))
+    picture = _decode_to_scale(image, BACKGROUND_SIDE)
+    picture.thumbnail((BACKGROUND_SIDE, BACKGROUND_SIDE))
+    key = estimate_key_colour(picture)
+    pixels = np.asarray(picture.convert("RGB"))
     border = np.concatenate([pixels[:2].reshape(-1, 3), pixels[-2:].reshape(-1, 3)])
     border = np.concatenate([border, pixels[:, :2].reshape(-1, 3), pixels[:, -2:].reshape(-1, 3)])
     near = oklab.distance(oklab.oklab_from_bytes(border), oklab.oklab_of_rgb(key)) < _FLAT_RADIUS
@@ -179,10 +184,10 @@ def background_of(image: ImageAsset) -> Background:
 def preview_cutout(image: ImageAsset, background: Background, tightness: float) -> bytes:
     """The cut-out at preview size on a checkerboard (PNG): the same matte `save_cutout` computes, on the
     image scaled to at most PREVIEW_SIDE pixels a side so that a slider can follow it."""
-    with Image.open(io.BytesIO(_read(image))) as picture:
-        picture.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
-        small = io.BytesIO()
-        picture.save(small, "PNG")
+    picture = _decode_to_scale(image, PREVIEW_SIDE)
+    picture.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    small = io.BytesIO()
+    picture.save(small, "PNG")
     keyed = cut_out(small.getvalue(), key=background.key, tightness=tightness)
     return checkerboard_preview(keyed, max_side=PREVIEW_SIDE)
 
@@ -190,7 +195,7 @@ def preview_cutout(image: ImageAsset, background: Background, tightness: float) 
 def save_cutout(image: ImageAsset, background: Background, tightness: float, out_format: str) -> ImageAsset:
     """Key the image out at full size and store it as a new cut-out linked to `image`. MatteError for an
     image that cannot be cut out."""
-    data = cut_out(_read(image), key=background.key, tightness=tightness, out_format=out_format)
+    data = cut_out(_read_for_the_matte(image), key=background.key, tightness=tightness, out_format=out_format)
     recipe = {"key": background.hex, "tightness": tightness, "detected": not background.asked_for}
     return store_image(
         image.owner,
@@ -210,6 +215,18 @@ def _alpha_format(image: ImageAsset) -> str:
 def _read(image: ImageAsset) -> bytes:
     with image.file.open("rb") as handle:
         return handle.read()
+
+
+def _decode_to_scale(image: ImageAsset, side: int) -> Image.Image:
+    """The image in RGB or RGBA, to be scaled to `side` pixels: a JPEG is decoded at no less than twice
+    that, as `thumbnail()` would have it."""
+    return imaging.decode(_read(image), draft_edge=2 * side)
+
+
+def _read_for_the_matte(image: ImageAsset) -> bytes:
+    """The image's file, or for one kept in another mode than RGB or RGBA (a CMYK JPEG, 16-bit grey) a PNG
+    of it in one: the matte converts modes the way Pillow does, which turns 16-bit grey white."""
+    return imaging.rgb_or_rgba_file(_read(image))
 
 
 def _hex_of(colour: RGB) -> str:

@@ -2,6 +2,11 @@
 
 Every function refuses bad input with `ImageRejected`, whose message can be shown to the user as it is.
 
+Pixel modes: files keep their pixels in many modes (CMYK JPEGs, 16-bit grayscale and 1-bit PNGs, palettes,
+grayscale with alpha), and Pillow cannot resize, composite or save every one of them in every format. Pixels
+are therefore worked on in RGB, or RGBA where the image has any transparency: `decode` gives every image in
+one of the two (`rgb_or_rgba`), and `rgb_or_rgba_file` hands code that reads files itself one it can take.
+
 Mask polarity: in a mask Atelier sends, alpha 0 (transparent) marks where the model may change the image, as
 the API wants. A grayscale or RGB mask (no alpha) is read the way designers paint: white (painted) = change
 here, black = keep. It becomes an alpha mask with the source article's method (`convert("L")`, then
@@ -16,12 +21,17 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
+import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Twice gpt-image-2's largest output: room for big references, none for decompression bombs.
 MAX_PIXELS = 2 * 8_294_400
+# 16-bit grayscale, as Pillow opens a 16-bit PNG (older Pillows said "I").
+SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+# The modes of RGB's own colours: any other's colour profile does not describe the image once in RGB.
+RGB_FAMILY_MODES = ("RGB", "RGBA", "P", "PA")
 
 
 class ImageRejected(ValueError):
@@ -119,7 +129,9 @@ def describe(data: ImageSource) -> ImageInfo:
     )
 
 
-def _decode(data: ImageSource, *, draft_edge: int | None = None) -> Image.Image:
+def decode(data: ImageSource, *, draft_edge: int | None = None) -> Image.Image:
+    """The image's pixels in RGB, or RGBA if it has transparency (`rgb_or_rgba`), whatever mode its file
+    keeps them in. `draft_edge`: a JPEG may be decoded smaller, down to this many pixels a side."""
     image = _open(data)
     if draft_edge is not None:
         image.draft("RGB", (draft_edge, draft_edge))  # JPEG decodes at 1/2..1/8 scale; others ignore it
@@ -127,15 +139,59 @@ def _decode(data: ImageSource, *, draft_edge: int | None = None) -> Image.Image:
         image.load()
     except (OSError, SyntaxError, ValueError):
         raise ImageRejected("That image is damaged or cut short, and cannot be read.") from None
-    return image
+    return rgb_or_rgba(image)
+
+
+def rgb_or_rgba(image: Image.Image) -> Image.Image:
+    """The image in RGBA if it has any transparency (an alpha band, or a palette entry or a colour marked
+    transparent), else in RGB: the image itself if it is in that mode already, else a converted copy.
+
+    16-bit grayscale is scaled to 8 bits (Pillow's own conversion cuts every level above 255 to white), and
+    a colour profile that describes other colours than RGB ones (CMYK, grey) is dropped: viewers reject an
+    RGB PNG that carries one, or misapply it.
+    """
+    mode = _rgb_or_rgba_mode(image)
+    if image.mode == mode:
+        return image
+    if image.mode in SIXTEEN_BIT_GREY_MODES:
+        image = _eight_bit_grey(image)
+    converted = image.convert(mode)
+    if image.mode not in RGB_FAMILY_MODES:
+        converted.info.pop("icc_profile", None)
+    return converted
+
+
+def _rgb_or_rgba_mode(image: Image.Image) -> str:
+    return "RGBA" if image.has_transparency_data else "RGB"
+
+
+def _eight_bit_grey(image: Image.Image) -> Image.Image:
+    """A 16-bit grayscale image as 8-bit L (LA if one level is marked transparent): each level's high byte."""
+    levels = np.asarray(image)
+    grey = Image.fromarray((np.clip(levels, 0, 65535) >> 8).astype(np.uint8))
+    transparent_level = image.info.get("transparency")
+    if isinstance(transparent_level, int):
+        grey.putalpha(Image.fromarray(np.where(levels == transparent_level, 0, 255).astype(np.uint8)))
+    return grey
+
+
+def rgb_or_rgba_file(data: bytes) -> bytes:
+    """`data` itself if its image is kept in RGB or RGBA (as `rgb_or_rgba` would have it), else a PNG of it
+    converted to one of them, with its EXIF (so its orientation): for code that reads files itself."""
+    header = _open(data)  # no pixels decoded yet
+    if header.mode == _rgb_or_rgba_mode(header):
+        return data
+    image = decode(data)
+    out = io.BytesIO()
+    # Level 1: the file is read once, straight away, and thrown away; speed matters more than its size.
+    image.save(out, "PNG", compress_level=1, exif=image.getexif())
+    return out.getvalue()
 
 
 def make_thumbnail(data: ImageSource, max_edge: int = 512) -> bytes:
     """A small WebP for lists and grids, upright (EXIF orientation applied), aspect ratio kept."""
-    image = _decode(data, draft_edge=max_edge)
+    image = decode(data, draft_edge=max_edge)
     ImageOps.exif_transpose(image, in_place=True)  # no copy of a large image's pixels
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
     # A box reduction first, to twice the thumbnail's size, one band at a time: Pillow resizes and reduces
     # RGBA through a premultiplied full-size copy (42 MB more for a 40 MB PNG). The small image is then
     # resized as usual.
@@ -149,8 +205,9 @@ def make_thumbnail(data: ImageSource, max_edge: int = 512) -> bytes:
 
 
 def convert_format(data: bytes, fmt: str, compression: int | None = None) -> bytes:
-    """Re-encode as png, jpeg or webp; `compression` (0-100) is the JPEG/WebP quality."""
-    image = _decode(data)
+    """Re-encode as png, jpeg or webp (in RGB, or RGBA but for JPEG); `compression` (0-100) is the
+    JPEG/WebP quality."""
+    image = decode(data)
     out = io.BytesIO()
     if fmt == "png":
         image.save(out, "PNG", optimize=False)
@@ -171,18 +228,16 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def normalise_mask(mask_bytes: bytes, size: tuple[int, int]) -> bytes:
     """A PNG RGBA mask at exactly `size`, alpha 0 where the model may change the image."""
-    mask = _decode(mask_bytes)
+    mask = decode(mask_bytes)
     if mask.size != tuple(size):
         raise ImageRejected(
             f"The mask is {mask.width}x{mask.height} but the image is {size[0]}x{size[1]}: they must match."
         )
-    has_alpha = mask.mode in ("RGBA", "LA", "PA") or (mask.mode == "P" and "transparency" in mask.info)
-    if has_alpha:
-        rgba = mask.convert("RGBA")
-        if rgba.getchannel("A").getextrema() != (255, 255):
-            return _png(rgba)
+    if mask.mode == "RGBA":
+        if mask.getchannel("A").getextrema() != (255, 255):
+            return _png(mask)
         # An opaque RGBA file carries its painting in colour: read it as a grayscale mask.
-        mask = rgba.convert("RGB")
+        mask = mask.convert("RGB")
     painted = mask.convert("L")
     rgba = mask.convert("RGBA")
     rgba.putalpha(ImageOps.invert(painted))
@@ -197,7 +252,7 @@ def _png(image: Image.Image) -> bytes:
 
 def editable_area(mask_png: bytes) -> Image.Image:
     """An L image: 255 where the mask lets the model change the image, 0 where it must be kept."""
-    return ImageOps.invert(_decode(mask_png).convert("RGBA").getchannel("A"))
+    return ImageOps.invert(decode(mask_png).convert("RGBA").getchannel("A"))
 
 
 def paste_back(
@@ -208,8 +263,8 @@ def paste_back(
     The blend is feathered inward only: the feather fades the edit in over `feather_px` pixels inside the
     editable area, so every pixel outside it is exactly the original's.
     """
-    base = _decode(original)
-    result = _decode(edited)
+    base = decode(original)
+    result = decode(edited)
     if base.size != result.size:
         raise ImageRejected(f"The edit is {result.size} but the original is {base.size}: cannot paste back.")
     area = editable_area(mask_png)
@@ -222,7 +277,7 @@ def paste_back(
         alpha = ImageChops.multiply(soft, area)
     else:
         alpha = area
-    mode = "RGBA" if "A" in base.getbands() or "A" in result.getbands() else "RGB"
+    mode = "RGBA" if "RGBA" in (base.mode, result.mode) else "RGB"
     composite = Image.composite(result.convert(mode), base.convert(mode), alpha)
     return convert_format(_png(composite), out_format) if out_format != "png" else _png(composite)
 
@@ -230,8 +285,8 @@ def paste_back(
 def leak_ratio(original: bytes, edited: bytes, mask_png: bytes, *, tolerance: int = 8) -> float:
     """The share of pixels outside the mask that the model changed by more than `tolerance` (0-255) in
     any channel."""
-    base = _decode(original).convert("RGB")
-    result = _decode(edited).convert("RGB")
+    base = decode(original).convert("RGB")
+    result = decode(edited).convert("RGB")
     if base.size != result.size:
         raise ImageRejected("The edit and the original differ in size.")
     keep = editable_area(mask_png).point(lambda v: 255 if v == 0 else 0)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 
 from studio.core.fonts import FONTS, WEIGHTS, load_font
+from studio.core.imaging import rgb_or_rgba
 from studio.core.text_layout import Measure, wrap
 
 MAX_TEXT = 2000
@@ -194,7 +195,7 @@ def render_layers(
     if quality is not None:
         _check_int("quality", quality, 1, 100)
     image = _decode(image_bytes)
-    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    has_alpha = image.mode == "RGBA"
     canvas = image.convert("RGBA")
     for layer in layers:
         if not isinstance(layer, TextLayer):
@@ -324,6 +325,7 @@ def _parse_colour(colour: str) -> tuple[int, int, int, int]:
 
 
 def _decode(data: bytes) -> Image.Image:
+    """The image upright, in RGB or RGBA whatever mode its file keeps it in (`imaging.rgb_or_rgba`)."""
     if not data:
         raise TextLayerError("That file is empty.")
     try:
@@ -338,7 +340,7 @@ def _decode(data: bytes) -> Image.Image:
         image.load()
     except (OSError, SyntaxError, ValueError):
         raise TextLayerError("That image is damaged or cut short, and cannot be read.") from None
-    return ImageOps.exif_transpose(image)
+    return ImageOps.exif_transpose(rgb_or_rgba(image))
 
 
 def _encode(canvas: Image.Image, out_format: str, quality: int | None, has_alpha: bool) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -155,3 +156,71 @@ def test_a_large_transparent_image_gets_a_thumbnail_that_keeps_its_transparency(
     assert thumb.size == (512, 256)
     assert thumb.getpixel((50, 128))[3] == 0
     assert thumb.getpixel((460, 128))[:3] == pytest.approx((200, 30, 30), abs=6)
+
+
+def sixteen_bit_grey(levels: np.ndarray, **options) -> bytes:
+    """A 16-bit grayscale PNG (Pillow's mode I;16) of these levels (0-65535, rows of columns)."""
+    height, width = levels.shape
+    return encode(Image.frombytes("I;16", (width, height), levels.astype("<u2").tobytes()), **options)
+
+
+def upright_cmyk_jpeg() -> bytes:
+    """A 40x20 CMYK JPEG stored on its side: its EXIF says to turn it a quarter (orientation 6)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(Image.new("CMYK", (40, 20), (0, 200, 200, 0)), "JPEG", exif=exif)
+
+
+def test_16_bit_grey_with_a_transparent_level_converts_to_rgba_with_its_levels_scaled():
+    levels = np.full((10, 30), 32768)
+    levels[:, :10] = 1000  # the level the file marks transparent
+    webp = decode(imaging.convert_format(sixteen_bit_grey(levels, transparency=1000), "webp"))
+    assert webp.mode == "RGBA"
+    assert webp.getpixel((5, 5))[3] == 0
+    assert webp.getpixel((20, 5)) == pytest.approx((128, 128, 128, 255), abs=2)  # not cut to white
+
+
+def test_a_16_bit_grey_mask_is_read_by_its_levels_not_cut_at_255():
+    levels = np.full((30, 40), 200)  # black, but for 200/65535 of noise
+    levels[10:20, 10:20] = 65535
+    result = decode(imaging.normalise_mask(sixteen_bit_grey(levels), (40, 30)))
+    assert result.getpixel((15, 15))[3] == 0  # white: the model may change it
+    assert result.getpixel((0, 0))[3] == 255  # black: kept
+
+
+def test_a_1_bit_and_a_grey_and_alpha_mask_are_read_as_painted_and_as_alpha():
+    painted = Image.new("1", (40, 30), 0)
+    painted.paste(1, (10, 10, 20, 20))
+    result = decode(imaging.normalise_mask(encode(painted), (40, 30)))
+    assert (result.getpixel((15, 15))[3], result.getpixel((0, 0))[3]) == (0, 255)
+    holed = Image.new("LA", (40, 30), (0, 255))
+    holed.paste((0, 0), (10, 10, 20, 20))
+    result = decode(imaging.normalise_mask(encode(holed), (40, 30)))
+    assert (result.getpixel((15, 15))[3], result.getpixel((0, 0))[3]) == (0, 255)
+
+
+def test_paste_back_onto_an_image_with_a_transparent_colour_keeps_it_transparent():
+    original = Image.new("RGB", (40, 30), (0, 255, 0))
+    original.paste((200, 30, 30), (10, 10, 30, 20))
+    edited = encode(Image.new("RGB", (40, 30), (9, 9, 9)))
+    mask = alpha_mask((40, 30), (10, 10, 20, 20))
+    result = decode(
+        imaging.paste_back(encode(original, transparency=(0, 255, 0)), edited, mask, feather_px=0)
+    )
+    assert result.mode == "RGBA"
+    assert result.getpixel((2, 2))[3] == 0  # the original's transparent colour
+    assert result.getpixel((25, 15)) == (200, 30, 30, 255)
+    assert result.getpixel((15, 15)) == (9, 9, 9, 255)
+
+
+def test_a_cmyk_jpeg_thumbnail_is_rgb_and_upright():
+    thumb = decode(imaging.make_thumbnail(upright_cmyk_jpeg()))
+    assert (thumb.mode, thumb.size) == ("RGB", (20, 40))
+
+
+def test_a_file_for_code_that_reads_files_itself_is_rgb_or_rgba_and_keeps_its_orientation():
+    rgb = solid((40, 20), fmt="JPEG")
+    assert imaging.rgb_or_rgba_file(rgb) is rgb  # already workable: not decoded again
+    png = decode(imaging.rgb_or_rgba_file(upright_cmyk_jpeg()))
+    assert (png.format, png.mode, png.size) == ("PNG", "RGB", (40, 20))
+    assert png.getexif()[0x0112] == 6
