@@ -13,7 +13,39 @@ from studio.models import GenerationJob, ImageAsset
 from studio.session_sockets import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, SessionBoundConsumer
 
 
-class PingConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
+class JsonObjectConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
+    """Base of our consumers: `receive_json` gets JSON objects only, and any other frame a reply that says
+    what is wrong.
+
+    Channels' JSON consumer raises on a frame it cannot decode, and the server then closes the socket with
+    1011 and no reason and logs a traceback: one stray frame would end a page's live updates, and anyone
+    could fill the log at will.
+    """
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        if text_data is None:
+            await self.send_error("This channel reads text, not binary frames: send a JSON object.")
+            return
+        if not text_data.strip():
+            await self.send_error("This message is empty: send a JSON object.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            # Besides JSONDecodeError (a ValueError): a number of more than 4300 digits raises a plain
+            # ValueError, and arrays nested some thousands deep a RecursionError; both fit in one message.
+            await self.send_error("This message is not JSON: send a JSON object.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("This message is JSON but not an object: send a JSON object.")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def send_error(self, message: str) -> None:
+        await self.send_json({"type": "error", "message": message})
+
+
+class PingConsumer(JsonObjectConsumer):
     """A signed-in user's liveness check: answers every message with `pong`."""
 
     async def connect(self) -> None:
@@ -30,7 +62,7 @@ class PingConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
 
-class OwnedObjectConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
+class OwnedObjectConsumer(JsonObjectConsumer):
     """The live channel of one object a user owns (from the route's `pk`).
 
     The handshake refuses anonymous users (4401) and anyone but the owner (4403) before accepting; the
@@ -64,8 +96,8 @@ class OwnedObjectConsumer(SessionBoundConsumer, AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs) -> None:
-        await self.send_json({"type": "error", "message": "This channel only sends updates."})
+    async def receive_json(self, content: dict, **kwargs) -> None:
+        await self.send_error("This channel only sends updates.")
 
 
 class JobConsumer(OwnedObjectConsumer):

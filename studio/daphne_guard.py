@@ -18,7 +18,7 @@ Daphne (through Twisted) receives a whole request body before it calls the appli
 A client with a session cookie is let through to `studio.bodylimit.RequestBodyLimit`, which checks the
 session (that needs the database, which must not be touched on the reactor's thread) before the body is read.
 
-It also makes Daphne's websockets say why they close (see `_ws_handle_reply`).
+It also makes Daphne's websockets say why they close (see `_ws_handle_reply` and `_ws_set_protocol_options`).
 """
 
 from __future__ import annotations
@@ -185,9 +185,20 @@ def _ws_handle_reply(self: ws_protocol.WebSocketProtocol, message: dict) -> None
 _daphne_ws_handle_reply = ws_protocol.WebSocketProtocol.handle_reply
 
 
+def _ws_set_protocol_options(self: ws_protocol.WebSocketFactory, **options) -> None:
+    """Daphne's websocket options, with autobahn's `failByDrop` off: a protocol error (a message over the
+    1 MiB limit, text that is not UTF-8) then closes the socket with its code and reason (1009 "message too
+    big", 1007) instead of dropping the TCP connection, which the client can only report as 1006."""
+    _daphne_ws_set_protocol_options(self, **{"failByDrop": False, **options})
+
+
+_daphne_ws_set_protocol_options = ws_protocol.WebSocketFactory.setProtocolOptions
+
+
 def install() -> None:
     """Make this process's Daphne (if it is what serves us) build bounded requests and say why it closes
     sockets. Idempotent."""
     http_protocol.WebRequest = BoundedWebRequest
     server.Server.create_application = _create_application
     ws_protocol.WebSocketProtocol.handle_reply = _ws_handle_reply
+    ws_protocol.WebSocketFactory.setProtocolOptions = _ws_set_protocol_options
