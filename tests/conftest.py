@@ -89,6 +89,17 @@ def emulator_fault(settings):
 
 
 @pytest.fixture(autouse=True)
+def _an_empty_cache():
+    """Each test counts from nothing in Django's cache (the API's per-key rate limit, among others): the
+    database is rolled back after a test, so the next test's key gets the same id, and within the same
+    minute its count would go on from the last test's until the suite's API tests were refused (429)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_webhook_sender_left_running():
     """A test that ran the embedded runner may have started the webhook sender thread: stop it after."""
     yield

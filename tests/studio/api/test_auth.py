@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from studio.core.api_keys import create_api_key, revoke
 from studio.models import ApiKey
@@ -12,11 +11,6 @@ from tests.studio.api.conftest import ApiClient, error_of
 pytestmark = pytest.mark.django_db
 
 PATH = "/api/v1/webhooks"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_counts():
-    cache.clear()
 
 
 def test_a_request_without_a_key_is_a_401(client):
