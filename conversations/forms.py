@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import UploadedFile
 
 from studio.core.requests import MAX_INPUT_IMAGES
 from studio.core.storage import store_image
-from studio.forms import ImageOptionsForm, MultipleImageField, checked_upload
+from studio.forms import ImageOptionsForm
+from studio.image_fields import MultipleImageField, PickedImagesField, checked_upload
 from studio.models import ImageAsset
 
 
@@ -16,7 +17,7 @@ class TurnForm(ImageOptionsForm):
     """A prompt and the image tool's options; `parent` picks the turn to continue from (a branch)."""
 
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    reference_images = forms.ModelMultipleChoiceField(
+    reference_images = PickedImagesField(
         queryset=ImageAsset.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
     uploads = MultipleImageField(
@@ -46,6 +47,16 @@ class TurnForm(ImageOptionsForm):
         for upload in uploads:
             checked_upload(upload, settings.ATELIER_MAX_UPLOAD_BYTES)
         return uploads
+
+    def clean(self) -> dict:
+        data = super().clean()
+        count = len(data.get("uploads") or []) + len(data.get("reference_images") or [])
+        if count > MAX_INPUT_IMAGES:
+            # Picked and uploaded together: each is within the limit alone, the turn sends them all.
+            self.add_error(
+                "reference_images", f"A turn takes at most {MAX_INPUT_IMAGES} images (this one has {count})."
+            )
+        return data
 
     def save_references(self, owner) -> list[ImageAsset]:
         """The turn's reference images: the uploads (stored now, the form being valid, from their files),

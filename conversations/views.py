@@ -15,6 +15,7 @@ from conversations.forms import RenameForm, TurnForm
 from conversations.models import Conversation, Turn
 from studio.core import budgets
 from studio.core.jobs import cancel_job
+from studio.core.requests import InvalidRequest
 from studio.core.storage import atomic_with_files
 from studio.core.writers import one_writer_at_a_time
 from studio.forms import MaskEditForm
@@ -59,6 +60,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "conversations/conversation.html", _page_context(request, conversation, form))
 
 
+def _show_refusal(form: TurnForm | MaskEditForm, exc: budgets.BudgetExceeded | InvalidRequest) -> None:
+    """The core's refusal of a turn, on the form: on the field it names if the form has that field. The form
+    checks what it can first; the core still refuses what only the turn's parent adds (a kept draft's image
+    is one more input)."""
+    field = getattr(exc, "field", "")
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
 def _start(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
     form = TurnForm(
         request.POST, request.FILES, conversation=conversation or Conversation(owner=request.user)
@@ -68,8 +77,8 @@ def _start(request: HttpRequest, conversation: Conversation | None) -> HttpRespo
         try:
             # The writers' queue before the transaction (it begins IMMEDIATE, taking SQLite's write lock):
             # twenty posts at once then wait in turn, not in SQLite's busy handler, which sleeps up to
-            # 100 ms a try; as new work, behind the writes of the jobs already running. A refused budget
-            # takes the stored uploads away too.
+            # 100 ms a try; as new work, behind the writes of the jobs already running. A refusal (the
+            # budget, or the core's rules) takes the stored uploads away too, rows and files.
             with one_writer_at_a_time(new_work=True), atomic_with_files():
                 if created:
                     options = asdict(form.image_options())
@@ -81,10 +90,10 @@ def _start(request: HttpRequest, conversation: Conversation | None) -> HttpRespo
                     parent=form.cleaned_data.get("parent"),
                     reference_images=form.save_references(request.user),
                 )
-        except budgets.BudgetExceeded as exc:
+        except (budgets.BudgetExceeded, InvalidRequest) as exc:
             if created:
                 conversation = None  # rolled back with the turn
-            form.add_error(None, exc.message)
+            _show_refusal(form, exc)
         else:
             if created or not request.htmx:
                 url = conversation.get_absolute_url()
@@ -207,8 +216,8 @@ def edit_image(request: HttpRequest, pk: int, image_pk: int) -> HttpResponse:
                     mask=mask,
                     paste_back_feather=form.paste_back_feather,
                 )
-        except budgets.BudgetExceeded as exc:
-            form.add_error(None, exc.message)
+        except (budgets.BudgetExceeded, InvalidRequest) as exc:
+            _show_refusal(form, exc)
         else:
             return redirect(turn.conversation)
     return render_editor(request, image, form)

@@ -1,6 +1,6 @@
 """The Studio's forms: image options (validated by the core's own rules wherever a generation starts), the
-Studio's generations and edits, the check every uploaded image passes, the gallery's filters and the mask
-editor's edit. Finalize has its own module (finalize_forms.py)."""
+Studio's generations and edits, the gallery's filters and the mask editor's edit. Finalize has its own
+module (finalize_forms.py), the fields that take images theirs (image_fields.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from studio.core.requests import (
     InvalidRequest,
 )
 from studio.core.storage import store_image
+from studio.image_fields import MultipleImageField, PickedImagesField, checked_upload
 from studio.models import ImageAsset
 
 QUALITY_CHOICES = [("low", "Low (drafts)"), ("medium", "Medium"), ("high", "High (finals)"), ("auto", "Auto")]
@@ -128,44 +129,12 @@ class ImageOptionsForm(forms.Form):
         )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
-def checked_upload(upload: UploadedFile, limit: int) -> imaging.ImageInfo:
-    """Check an uploaded image from its file, never reading it whole into memory (Django spools a large
-    upload to a temporary file): store the upload itself afterwards, from that file. Every form that takes
-    image files checks them here, so they are refused in the same words."""
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"{upload.name} is {upload.size / 1_048_576:.1f} MB; each image must be under "
-            f"{limit // 1_048_576} MB.",
-            code="too_large",
-        )
-    try:
-        return imaging.inspect_upload(upload, max_bytes=limit)
-    except imaging.ImageRejected as exc:
-        raise forms.ValidationError(f"{upload.name}: {exc.message}") from None
-
-
 PASTE_BACK_FEATHER = 8  # px: the Studio's edits paste the original back outside the mask, softly
 
 
 class StudioForm(ImageOptionsForm):
     images = MultipleImageField(required=False, label="Upload images")
-    gallery_images = forms.ModelMultipleChoiceField(
+    gallery_images = PickedImagesField(
         queryset=ImageAsset.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -230,7 +199,27 @@ class StudioForm(ImageOptionsForm):
             self.add_error(
                 "output_format", "A transparent background needs PNG or WebP: JPEG has no transparency."
             )
+        if not self.errors:
+            self._check_the_request()
         return data
+
+    def _check_the_request(self) -> None:
+        """The core's own rules on the request as it will be sent, before anything is stored or paid: a
+        transparent background on gpt-image-2 adds its key-colour instruction to the prompt, which may then
+        be too long."""
+        request = self.image_request(inputs=[], mask=None)  # the inputs are counted above
+        try:
+            request.validate()
+        except InvalidRequest as exc:
+            added = len(request.prompt) - len(self.cleaned_data["prompt"])
+            message = exc.message
+            if exc.field == "prompt" and added > 0:
+                message = (
+                    f"A transparent background adds its own instruction of {added} characters to the prompt: "
+                    f"keep the prompt to {PROMPT_MAX - added:,} characters or fewer "
+                    f"(this one has {len(self.cleaned_data['prompt']):,})."
+                )
+            self.add_error(exc.field if exc.field in self.fields else None, message)
 
     def image_request(self, inputs: list[ImageAsset], mask: ImageAsset | None) -> ImageRequest:
         """What the job asks for, with the stored inputs (see save_inputs)."""

@@ -15,7 +15,8 @@ from conversations.forms import TurnForm
 from studio.core import imaging
 from studio.core.requests import MAX_INPUT_IMAGES, ImageRequest
 from studio.core.storage import delete_assets, store_image
-from studio.forms import PASTE_BACK_FEATHER, ImageOptionsForm, checked_upload
+from studio.forms import PASTE_BACK_FEATHER, ImageOptionsForm
+from studio.image_fields import PickedImagesField, checked_upload
 from studio.models import ImageAsset
 
 OWN_IMAGE_MESSAGES = {
@@ -71,7 +72,7 @@ class ApiJobForm(_ImagesByIdMixin, ImageOptionsForm):
     """`POST /api/v1/jobs`: a generation, or an edit of images sent by id."""
 
     kind = forms.ChoiceField(choices=[("generate", "Generate"), ("edit", "Edit")])
-    images = forms.ModelMultipleChoiceField(
+    images = PickedImagesField(
         queryset=ImageAsset.objects.none(), required=False, error_messages=OWN_IMAGE_MESSAGES
     )
     mask = forms.ModelChoiceField(

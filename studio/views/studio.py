@@ -11,7 +11,9 @@ from django_htmx.http import reswap, retarget
 
 from studio.core import budgets, pricing, sizes
 from studio.core.jobs import cancel_job, queue_job, retry_job
-from studio.core.storage import delete_assets
+from studio.core.requests import InvalidRequest
+from studio.core.storage import atomic_with_files
+from studio.core.writers import one_writer_at_a_time
 from studio.forms import EstimateForm, StudioForm
 from studio.models import GenerationJob
 
@@ -45,13 +47,18 @@ def submit(request: HttpRequest) -> HttpResponse:
         data["quality"] = "low"
     form = StudioForm(data, request.FILES, owner=request.user)
     if form.is_valid():
-        inputs, mask = form.save_inputs()
         try:
-            job = queue_job(request.user, form.image_request(inputs, mask), fresh=form.cleaned_data["fresh"])
+            # The writers' queue before the transaction, as for a conversation's turn (conversations/views.py).
+            # A refusal takes the new uploads and mask away, rows and files; the picked images stay.
+            with one_writer_at_a_time(new_work=True), atomic_with_files():
+                inputs, mask = form.save_inputs()
+                job = queue_job(
+                    request.user, form.image_request(inputs, mask), fresh=form.cleaned_data["fresh"]
+                )
         except budgets.BudgetExceeded as exc:
-            picked = set(form.cleaned_data.get("gallery_images") or [])  # the user's own: they stay
-            delete_assets([image for image in [*inputs, mask] if image and image not in picked])
             form.add_error(None, exc.message)
+        except InvalidRequest as exc:  # the form checks the core's rules first: this is the core's last word
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if request.htmx:
                 return TemplateResponse(request, "studio/_job_item.html", {"job": _get_job(request, job.pk)})
