@@ -22,12 +22,14 @@ from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Twice gpt-image-2's largest output: room for big references, none for decompression bombs.
 MAX_PIXELS = 2 * 8_294_400
+# EXIF orientations whose pixels are stored on their side: the image is seen with width and height swapped.
+SIDEWAYS_ORIENTATIONS = (5, 6, 7, 8)
 # 16-bit grayscale, as Pillow opens a 16-bit PNG (older Pillows said "I").
 SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # The modes of RGB's own colours: any other's colour profile does not describe the image once in RGB.
@@ -112,9 +114,46 @@ def inspect_upload(data: ImageSource, *, max_bytes: int = MAX_UPLOAD_BYTES) -> I
     except (OSError, SyntaxError, ValueError):
         raise ImageRejected("That image is damaged or cut short, and cannot be read.") from None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    info = ImageInfo(ALLOWED_FORMATS[image.format], image.width, image.height, image.mode, has_alpha, "")
+    width, height = image.size
+    if _orientation(image) in SIDEWAYS_ORIENTATIONS:
+        width, height = height, width  # as it is seen, and as `upright` will store it
+    info = ImageInfo(ALLOWED_FORMATS[image.format], width, height, image.mode, has_alpha, "")
     del image  # the pixels go before the file is hashed (close() would close the caller's file)
     return replace(info, sha256=sha256_hex(data))
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1-8) of an opened image; 1, as stored, when it has none or a broken one."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1  # no eXIf chunk before the pixels (one after them would take decoding the whole image)
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return 1
+    return orientation if orientation in range(1, 9) else 1
+
+
+def upright(data: ImageSource) -> bytes | None:
+    """The image re-encoded with its pixels turned as viewers show it, if its EXIF orientation says they
+    are stored otherwise (a phone photo held upright), and the tag gone; None if there is nothing to turn.
+
+    Stored upright, an upload is what the designer saw everywhere: the mask and text editors' canvases, the
+    model (which may not read the tag), downloads and cut-outs.
+    """
+    image = _open(data)
+    if _orientation(image) == 1:
+        return None
+    fmt = image.format
+    try:
+        turned = ImageOps.exif_transpose(image)  # also drops the tag from the EXIF it keeps
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected("That image is damaged or cut short, and cannot be read.") from None
+    options = {"exif": turned.info.get("exif", b""), "icc_profile": image.info.get("icc_profile")}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = 95
+    out = io.BytesIO()
+    turned.save(out, fmt, **{key: value for key, value in options.items() if value})
+    return out.getvalue()
 
 
 def describe(data: ImageSource) -> ImageInfo:

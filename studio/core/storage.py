@@ -85,11 +85,15 @@ def store_image(
     **fields,
 ) -> ImageAsset:
     """Save `data` (a png, jpeg or webp from the model service, or an upload already checked with
-    `imaging.inspect_upload`, as bytes or as its file) for `owner` and return its new row.
+    `imaging.inspect_upload`, as bytes or as its file) for `owner` and return its new row. An image with an
+    EXIF orientation is stored turned upright.
 
     Identical bytes share one file: it is written only if no file of that SHA-256 exists yet (with
     `dedupe=False`, for partial images that are never repeated, the lookup is skipped and the file written).
     """
+    turned = imaging.upright(data)
+    if turned is not None:
+        data = turned  # stored as it is seen (see `imaging.upright`)
     info = imaging.describe(data)
     asset = ImageAsset(
         owner=owner,
