@@ -18,6 +18,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from studio.core import pricing as _pricing  # plain arithmetic and tables: nothing of Django's is set up yet
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -327,7 +329,13 @@ ATELIER_JOB_LEASE_SECONDS = env_int("ATELIER_JOB_LEASE_SECONDS", 30, minimum=3, 
 ATELIER_JOB_CONCURRENCY = env_int("ATELIER_JOB_CONCURRENCY", 100, minimum=1, maximum=1000)
 # Requests and images per minute per model, e.g. {"gpt-image-2": {"rpm": 50, "ipm": 50}, "*": {...}}.
 ATELIER_RATE_LIMITS = env_json("ATELIER_RATE_LIMITS", {}, of=dict)
-ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4")
+ATELIER_MAINLINE_MODEL = os.environ.get("ATELIER_MAINLINE_MODEL", "gpt-5.4").strip()
+if _pricing.mainline_prices(ATELIER_MAINLINE_MODEL) is None:
+    # Its usage would be costed at a guess: budgets and the admin's figures need its real prices.
+    raise ImproperlyConfigured(
+        f"ATELIER_MAINLINE_MODEL must be one of {', '.join(_pricing.MAINLINE_MODELS)} (or a dated snapshot of "
+        f"one), the models Atelier has prices for; not {ATELIER_MAINLINE_MODEL!r}."
+    )
 # Prompt checks: also ask OpenAI's moderation endpoint (free) about a prompt as it is typed and sent.
 ATELIER_PROMPT_MODERATION = env_bool("ATELIER_PROMPT_MODERATION", True)
 

@@ -43,6 +43,8 @@ def check_with(**env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "ATELIER_OPENAI_EXTRA_HEADERS": '["a list"]'}, "ATELIER_OPENAI_EXTRA_HEADERS"),
         ({"DEBUG": "1", "ATELIER_JOB_RUNNER": "threads"}, "ATELIER_JOB_RUNNER"),
         ({"DEBUG": "1", "ATELIER_OPENAI_CONNECT_TIMEOUT": "0"}, "ATELIER_OPENAI_CONNECT_TIMEOUT"),
+        # A mainline model without prices would be costed at a guess (it was: at gpt-image-2's image rates).
+        ({"DEBUG": "1", "ATELIER_MAINLINE_MODEL": "gpt-5-nano"}, "ATELIER_MAINLINE_MODEL"),
     ],
 )
 def test_it_refuses_a_bad_value_naming_the_variable(env, named):
@@ -52,7 +54,12 @@ def test_it_refuses_a_bad_value_naming_the_variable(env, named):
 
 
 def test_it_starts_with_good_values():
-    result = check_with(DEBUG="1", ATELIER_JOB_CONCURRENCY="3", REDIS_URL="redis://127.0.0.1:6379/0")
+    result = check_with(
+        DEBUG="1",
+        ATELIER_JOB_CONCURRENCY="3",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ATELIER_MAINLINE_MODEL="gpt-5.4-2026-03-05",  # a dated snapshot is priced as its model
+    )
     assert result.returncode == 0, result.stderr
 
 

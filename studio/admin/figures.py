@@ -27,6 +27,7 @@ CSV_COLUMNS = (
     ("output_tokens", "output_tokens"),
     ("partial_image_tokens", "partial_image_tokens"),
     ("cost_usd", "cost_usd"),
+    ("estimated", "estimated"),
 )
 
 

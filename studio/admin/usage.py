@@ -104,8 +104,9 @@ class UsageRecordAdmin(ReadOnlyAdmin):
         "output_tokens",
         "partial_image_tokens",
         "cost_usd",
+        "estimated",
     )
-    list_filter = ("owner", ModelFilter, QualityFilter, ApiFilter, "created_at")
+    list_filter = ("owner", ModelFilter, QualityFilter, ApiFilter, "estimated", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("owner__username", "prompt")  # searched by get_search_results
     search_help_text = "Records of users whose name, or of jobs whose prompt, contains every word."

@@ -77,14 +77,20 @@ def _canonical(model: str) -> str:
     return "gpt-image-2" if model in sizes.GPT_IMAGE_2_MODELS else model
 
 
-def prices_for(model: str) -> Prices:
-    """An image model's prices, or a mainline model's (a dated snapshot is priced as its model)."""
+def mainline_prices(model: str) -> Prices | None:
+    """A mainline model's prices (a dated snapshot is priced as its model), or None for a model not in the
+    table: settings refuse such a model for ATELIER_MAINLINE_MODEL, so that no turn is costed at a guess."""
     if model in MAINLINE_PRICES:
         return MAINLINE_PRICES[model]
     for name in sorted(MAINLINE_PRICES, key=len, reverse=True):
         if model.startswith(f"{name}-20"):
             return MAINLINE_PRICES[name]
-    return PRICES.get(_canonical(model), PRICES["gpt-image-2"])
+    return None
+
+
+def prices_for(model: str) -> Prices:
+    """An image model's prices, or a mainline model's."""
+    return mainline_prices(model) or PRICES.get(_canonical(model), PRICES["gpt-image-2"])
 
 
 @dataclass(frozen=True)

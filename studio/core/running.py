@@ -347,6 +347,7 @@ def _record_usage(run: _Run, event: CallUsage) -> None:
                 "output_tokens": usage.output_tokens,
                 "partial_image_tokens": usage.partial_image_tokens,
                 "cost_usd": usage.cost_usd,
+                "estimated": usage.estimated,
             },
         )
 

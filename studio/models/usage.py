@@ -36,6 +36,10 @@ class UsageRecord(models.Model):
     output_tokens = models.PositiveIntegerField(default=0)
     partial_image_tokens = models.PositiveIntegerField(default=0, help_text="Of the output tokens.")
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    estimated = models.BooleanField(
+        default=False,
+        help_text="The service reported no usage for this: its tokens and cost come from the price table.",
+    )
     upstream_key = models.CharField(
         max_length=120,
         blank=True,

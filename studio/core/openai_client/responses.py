@@ -99,9 +99,14 @@ def _turn_usages(request: TurnRequest, response, partials: int) -> list[CallUsag
     """Both models' usage of one response: the mainline model's (`usage`) and the image tool's."""
     tool_usage = getattr(response, "tool_usage", None)
     image_gen = getattr(tool_usage, "image_gen", None) if tool_usage else None
-    image = image_usage(request.options.model, image_gen, partials) or estimated_usage(
-        request, None, None, partials
-    )
+    image = image_usage(request.options.model, image_gen, partials)
+    if image is None:
+        # `tool_usage` may be missing (it is from older traffic): the table's figure for the image as it was
+        # made, whose call says its size and quality (the request may have said `auto`).
+        call = next((item for item in response.output or [] if item.type == "image_generation_call"), None)
+        image = estimated_usage(
+            request, getattr(call, "quality", None), getattr(call, "size", None), partials
+        )
     usages = [CallUsage(image, f"{response.id}:image")]
     if response.usage is not None:
         details = getattr(response.usage, "input_tokens_details", None)

@@ -50,6 +50,18 @@ def test_the_image_its_usage_and_the_response_id_are_stored_together(run):
     assert sorted(job.usage_records.values_list("model", flat=True)) == ["gpt-5.4", "gpt-image-2"]
 
 
+def test_a_usage_the_service_did_not_report_is_recorded_as_an_estimate(run):
+    async def the_end_without_tool_usage():
+        yield FinalImage(png(), image_call_id="ig_1")
+        yield CallUsage(Usage("gpt-image-2", output_tokens=1756, estimated=True), key="resp_1:image")
+        yield CallUsage(Usage("gpt-5.4", input_text_tokens=120, output_tokens=30), key="resp_1:mainline")
+        yield ResponseCompleted("resp_1", assistant_text="Here is your kite.")
+
+    async_to_sync(running._consume)(run, the_end_without_tool_usage())
+    records = dict(UsageRecord.objects.filter(job=run.job).values_list("model", "estimated"))
+    assert records == {"gpt-image-2": True, "gpt-5.4": False}
+
+
 def test_nothing_of_the_end_is_stored_when_part_of_it_cannot_be(run, monkeypatch):
     def broken(run, event):
         raise RuntimeError("the database went away")
