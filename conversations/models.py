@@ -38,10 +38,12 @@ class Conversation(models.Model):
 
 class TurnQuerySet(models.QuerySet):
     def finished(self) -> TurnQuerySet:
-        """The turns a new turn can continue from: those that got a response, and drafts (a turn stopped
-        early whose last partial image was kept: its image is sent as the next turn's input)."""
+        """The turns a new turn can continue from: those that got a response, and those with an image but
+        no response id, whose image is sent as the next turn's input: drafts (a turn stopped early whose
+        last partial image was kept) and turns whose stream dropped after their image came."""
         final = ImageAsset.objects.filter(job=OuterRef("job"), kind=ImageAsset.Kind.FINAL)
-        draft = Q(job__status=GenerationJob.Status.CANCELLED) & Exists(final)
+        with_image = (GenerationJob.Status.CANCELLED, GenerationJob.Status.SUCCEEDED)
+        draft = Q(job__status__in=with_image) & Exists(final)
         return self.filter(~Q(job__response_id="") | draft)
 
     def with_display_data(self) -> TurnQuerySet:

@@ -29,6 +29,7 @@ from studio.core.openai_client import (
 )
 from studio.core.requests import TurnRequest, from_json, restarted
 from studio.core.storage import atomic_with_files, store_image
+from studio.core.usage import estimated_image_usage, estimated_mainline_usage
 from studio.core.writers import one_writer_at_a_time
 from studio.models import GenerationJob, ImageAsset, UsageRecord
 
@@ -115,7 +116,12 @@ async def run_job(job: GenerationJob, *, on_limits: Callable[[str, dict], None] 
             on_limits(run.request.options.model, {"retry-after": str(exc.retry_after or 20)})
             await notify(job)
             return
-        await db(_fail)(job, exc)
+        if isinstance(run.request, TurnRequest) and run.finals:
+            # The turn's image came before the stream broke: the turn has its image, kept and charged. What
+            # was lost is the reply and the response id: the next turn goes on from the image, as from a draft.
+            await db(_succeed)(job, reply=LOST_REPLY)
+        else:
+            await db(_fail)(job, exc)
     except asyncio.CancelledError:
         raise  # a Stop (the row says so already) or a shutdown (the lease runs out; another worker resumes)
     except Exception:
@@ -191,9 +197,39 @@ async def _consume(run: _Run, stream) -> None:
                 ending.completed = event
             elif isinstance(event, RequestStarted):
                 await db(_started)(run, event)
+    except Exception:
+        if ending.final is not None and not ending.usages:
+            # The stream broke after its image came, before the usage that ends it: the service bills the
+            # image all the same, so it is kept with the table's figure for it.
+            ending.usages = _estimated_usages(run, ending.final)
+        raise
     finally:
         if ending.final is not None or ending.usages or ending.completed is not None:
             await _keep(run, ending)
+
+
+def _estimated_usages(run: _Run, final: FinalImage) -> list[CallUsage]:
+    """What a call that made `final` costs by the price table: the image as it was made (its size and
+    quality, which `auto` does not say) and, for a turn, the mainline model's part."""
+    request, job = run.request, run.job
+    key = f"job{job.pk}.{job.attempts}.{final.output_index}"
+    image = estimated_image_usage(
+        request.options.model,
+        final.quality or request.options.quality,
+        final.size or request.options.size,
+        prompt=request.prompt,
+        partials=request.options.partial_images,
+    )
+    usages = [CallUsage(image, f"{key}:image-estimate")]
+    if isinstance(request, TurnRequest):
+        mainline = estimated_mainline_usage(
+            request.mainline_model,
+            request.prompt,
+            earlier_turns=request.earlier_turns,
+            input_images=len(request.input_image_ids),
+        )
+        usages.append(CallUsage(mainline, f"{key}:mainline-estimate"))
+    return usages
 
 
 class _Ending:
@@ -361,10 +397,18 @@ def _complete_turn(run: _Run, event: ResponseCompleted) -> None:
         )
 
 
-def _succeed(job: GenerationJob) -> None:
+LOST_REPLY = (
+    "The connection to the model service dropped after this image arrived, so the model's reply was lost. "
+    "The image is kept; the next turn continues from it."
+)
+
+
+def _succeed(job: GenerationJob, *, reply: str = "") -> None:
+    """The job has what it asked for. `reply`: the assistant text to show when the model's own was lost."""
     with one_writer_at_a_time(), transaction.atomic():
         # A finished image wins over a late Stop: the user keeps what they paid for.
         GenerationJob.objects.filter(pk=job.pk).update(
+            **({"assistant_text": reply} if reply else {}),
             status=Status.SUCCEEDED,
             stage="Done",
             finished_at=timezone.now(),

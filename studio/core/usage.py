@@ -48,6 +48,20 @@ def estimated_image_usage(
     )
 
 
+def estimated_mainline_usage(model: str, prompt: str, *, earlier_turns: int, input_images: int) -> Usage:
+    """The table's figure for a turn's mainline model, for a response that never reported its usage."""
+    estimate = pricing.estimate_mainline(
+        model, prompt, earlier_turns=earlier_turns, input_images=input_images
+    )
+    return Usage(
+        model=model,
+        input_text_tokens=estimate.input_tokens,
+        cached_input_tokens=estimate.cached_tokens,
+        output_tokens=estimate.output_tokens,
+        estimated=True,
+    )
+
+
 def mainline_usage(model: str, *, input_tokens: int, cached_tokens: int, output_tokens: int) -> Usage:
     """The mainline model's part of a Responses call (its `usage`): text and images alike count as input."""
     return Usage(

@@ -22,6 +22,7 @@ from .rendering import forget_renderings
 from .responses_api import create_response, retrieve_response
 from .state import STATE
 from .wire import (
+    CUT_BEFORE,
     Call,
     JsonReply,
     Request,
@@ -85,7 +86,12 @@ async def serve_api(request: Request, send: Callable) -> None:
         request.cut_connection()
         return
     if isinstance(reply, StreamReply):
-        await send_stream(send, request, reply, cut=cut)
+        # `cut;before=<event type>` drops the stream later or earlier than the default, e.g. after a turn's
+        # image has arrived but before `response.completed` brings its usage and response id.
+        before = fault.options.get("before") if cut else None
+        await send_stream(
+            send, request, reply, cut=cut, cut_before=frozenset({before}) if before else CUT_BEFORE
+        )
     else:
         await send_json(send, request, reply)
 

@@ -19,8 +19,14 @@ def serve(host: str, port: int, *, on_ready: Callable[[], None] | None = None) -
         def create_application(self, protocol, scope):
             # Give the app a way to drop the TCP connection mid-answer (the `cut` fault): plain ASGI has none.
             def cut() -> None:
-                if protocol.channel is not None and protocol.channel.transport is not None:
-                    protocol.channel.transport.loseConnection()
+                if protocol.channel is None or protocol.channel.transport is None:
+                    return
+                transport = protocol.channel.transport
+                # Twisted closes only once the data written is flushed, and waits for a registered producer
+                # first: a long stream (a turn's images) registers one, which would then hold the cut for ever.
+                if getattr(transport, "producer", None) is not None:
+                    transport.unregisterProducer()
+                transport.loseConnection()
 
             scope = {**scope, "extensions": {**(scope.get("extensions") or {}), "emulator.cut": cut}}
             return super().create_application(protocol, scope)

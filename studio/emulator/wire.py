@@ -190,8 +190,16 @@ def encode_event(event: Event) -> bytes:
     return f"event: {event.type}\ndata: {json.dumps(event.data, separators=(',', ':'))}\n\n".encode()
 
 
-async def send_stream(send: Callable, request: Request, reply: StreamReply, *, cut: bool) -> None:
-    """Write each event as `event:` + `data:` + a blank line; with `cut`, drop the connection mid-way."""
+async def send_stream(
+    send: Callable,
+    request: Request,
+    reply: StreamReply,
+    *,
+    cut: bool,
+    cut_before: frozenset[str] = CUT_BEFORE,
+) -> None:
+    """Write each event as `event:` + `data:` + a blank line; with `cut`, drop the connection mid-way: just
+    before the first event of a type in `cut_before`."""
     headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
     await send({"type": "http.response.start", "status": 200, "headers": [*headers, *base_headers(request)]})
     events = reply.events
@@ -199,7 +207,7 @@ async def send_stream(send: Callable, request: Request, reply: StreamReply, *, c
         async for event in events:
             if request.disconnected.is_set():
                 return
-            if cut and event.type in CUT_BEFORE:
+            if cut and event.type in cut_before:
                 break
             await send({"type": "http.response.body", "body": encode_event(event), "more_body": True})
     finally:

@@ -65,6 +65,36 @@ def test_a_moderation_block_names_its_stage_and_is_not_charged(
     assert not UsageRecord.objects.filter(job=job).exists()
 
 
+def test_a_stream_dropped_after_the_image_keeps_the_turn_its_image_and_its_cost(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    """The image came, then the connection dropped before `response.completed` (its usage and response id):
+    the turn succeeds with its image, costed at the table's figure and settled, and the next turn goes on
+    from that image."""
+    from studio.models import BudgetReservation
+
+    conversation = make_conversation(alice)
+    emulator_fault("cut;before=response.completed")
+    turn = send_turn(conversation, "a lighthouse at dusk", django_capture_on_commit_callbacks)
+    job = turn.job
+    assert job.status == GenerationJob.Status.SUCCEEDED, job.error_message
+    assert job.images.filter(kind="final").count() == 1
+    assert job.response_id == ""
+    assert "reply was lost" in job.assistant_text
+    records = UsageRecord.objects.filter(job=job)
+    assert {(r.model, r.estimated) for r in records} == {("gpt-image-2", True), ("gpt-5.4", True)}
+    reservation = BudgetReservation.objects.get(job=job)
+    assert reservation.status == BudgetReservation.Status.SETTLED
+    assert reservation.amount_usd == sum(r.cost_usd for r in records) > 0
+
+    emulator_fault("")
+    second = send_turn(conversation, "make it stormy", django_capture_on_commit_callbacks)
+    assert second.job.status == GenerationJob.Status.SUCCEEDED
+    sent = [r["json"] for r in emulator.received() if r["path"] == "/v1/responses"][-1]
+    images = [part for part in sent["input"][0]["content"] if part["type"] == "input_image"]
+    assert len(images) == 1  # the first turn's image, as from a draft
+
+
 def test_a_hang_past_the_timeout_fails_the_turn(
     alice, emulator, emulator_fault, settings, django_capture_on_commit_callbacks
 ):
