@@ -9,6 +9,7 @@ from conversations.branches import branch_map
 from conversations.models import Conversation, Turn
 from conversations.services import cost_of
 from studio.consumers import OwnedObjectConsumer
+from studio.core import budgets
 from studio.core.broadcast import conversation_group
 
 
@@ -25,9 +26,10 @@ class ConversationConsumer(OwnedObjectConsumer):
         turn_id, html, finished_html = rendered
         await self.send_json({"content": html, "target": f"#turn-{turn_id}", "swap": "outerHTML"})
         if finished_html is not None:
-            cost_html, map_html = finished_html
+            cost_html, map_html, spend_html = finished_html
             await self.send_json({"content": cost_html, "target": "#conversation-cost", "swap": "outerHTML"})
             await self.send_json({"content": map_html, "target": "#branch-map", "swap": "outerHTML"})
+            await self.send_json({"content": spend_html, "target": "#budget-meter", "swap": "outerHTML"})
 
     async def job_partial(self, message: dict) -> None:
         """The hot path: swap in the new partial image, rendered from the message alone (no query)."""
@@ -51,7 +53,7 @@ class ConversationConsumer(OwnedObjectConsumer):
 
     async def _render_turn(
         self, job_id: int, *, ended: bool
-    ) -> tuple[int, str, tuple[str, str] | None] | None:
+    ) -> tuple[int, str, tuple[str, str, str] | None] | None:
         # In the thread pool, not the one shared thread of thread-sensitive calls: fifty conversations
         # updating at once then do not queue behind one another. Plain sync_to_async, as the job runner's
         # database calls in the same pool: channels' database_sync_to_async closes the thread's connection
@@ -61,10 +63,11 @@ class ConversationConsumer(OwnedObjectConsumer):
 
     def _render_turn_now(
         self, job_id: int, *, ended: bool = False
-    ) -> tuple[int, str, tuple[str, str] | None] | None:
-        """The turn; once its job has ended, the conversation's cost and branch map too. Three queries (the
-        turns, their images, their usage) in the common cases: a running turn is read alone, an ended one
-        (as the message says) with the rest of the conversation, which the map and the cost need."""
+    ) -> tuple[int, str, tuple[str, str, str] | None] | None:
+        """The turn; once its job has ended, the conversation's cost, its branch map and the top bar's month
+        spend too (as the Studio's job channel does). Three queries (the turns, their images, their usage) for
+        a running turn, read alone; an ended one (as the message says) is read with the rest of the
+        conversation, which the map and the cost need, and the month's spend takes three more."""
         turns = Turn.objects.with_display_data().filter(conversation_id=self.pk)
         everything = list(turns) if ended else None
         if everything is not None:
@@ -80,4 +83,6 @@ class ConversationConsumer(OwnedObjectConsumer):
             everything = list(turns)
         cost_html = render_to_string("conversations/_cost.html", {"cost": cost_of(everything)})
         map_html = render_to_string("conversations/_branch_map.html", {"branches": branch_map(everything)})
-        return turn.pk, html, (cost_html, map_html)
+        spend = budgets.month_summary(self.scope["user"])
+        spend_html = render_to_string("studio/_budget_meter.html", {"budget_summary": spend})
+        return turn.pk, html, (cost_html, map_html, spend_html)

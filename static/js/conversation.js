@@ -1,6 +1,6 @@
 // The conversation page's own behaviours: open at the latest turn, keep a failed turn's error clear of the
-// sticky composer, the branch map (open beside the thread on wide screens; its "Branch from here"), and an
-// emptied reference field once a turn is sent.
+// sticky composer, the branch map (open beside the thread on wide screens; its "Branch from here"), a turn's
+// menu of download formats, and an emptied reference field once a turn is sent.
 
 const composerEl = () => document.getElementById("composer");
 
@@ -80,6 +80,44 @@ function showLatestInMap() {
   const offset = latest.getBoundingClientRect().top - box.getBoundingClientRect().top;
   box.scrollTop += offset - box.clientHeight / 2;
 }
+
+// A turn's "⋯" menu of other download formats. The latest turn's actions sit just above the sticky composer:
+// the menu opens upward where the room below, down to the composer, is too short for it. Like any menu it
+// closes on Escape (the focus goes back to its toggle), on a click elsewhere and when the focus leaves it (the
+// shortcut sheet opening, say).
+const openDownloadMenus = () => document.querySelectorAll("details.download-menu[open]");
+
+function placeDownloadMenu(menu) {
+  menu.classList.remove("opens-up");
+  const toggle = menu.querySelector("summary").getBoundingClientRect();
+  const floor = Math.min(composerEl()?.getBoundingClientRect().top ?? window.innerHeight, window.innerHeight);
+  const ceiling = Math.max(document.querySelector(".topbar")?.getBoundingClientRect().bottom ?? 0, 0);
+  const below = floor - toggle.bottom;
+  const above = toggle.top - ceiling;
+  const needed = menu.querySelector(".menu").offsetHeight + 8;
+  menu.classList.toggle("opens-up", below < needed && above > below);
+}
+
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches?.("details.download-menu") && event.target.open) placeDownloadMenu(event.target);
+}, true);  // toggle does not bubble
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog:modal")) return;
+  for (const menu of openDownloadMenus()) {
+    const focusWasInside = menu.contains(document.activeElement) || document.activeElement === document.body;
+    menu.open = false;
+    if (focusWasInside) menu.querySelector("summary").focus();
+  }
+});
+
+function closeDownloadMenusOutside(event) {
+  for (const menu of openDownloadMenus()) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+}
+document.addEventListener("click", closeDownloadMenusOutside);
+document.addEventListener("focusin", closeDownloadMenusOutside);
 
 // "Branch from here" in the map: the chip names the turn (the turn's own button finds it in its turn).
 document.addEventListener("click", (event) => {

@@ -71,3 +71,21 @@ def test_stop_keeps_the_last_partial_as_a_draft(page, atelier_server):
     expect(turn).to_contain_text("Keep the last partial image as a draft?")
     turn.get_by_role("button", name="Keep as draft").click()
     expect(turn.get_by_role("link", name="Download")).to_be_visible()
+
+
+def test_the_top_bars_month_spend_follows_each_finished_turn_without_a_reload(page, atelier_server):
+    log_in(page, atelier_server)
+    send_prompt(page, "A postcard of a yellow tram in Porto")
+    page.wait_for_url(re.compile(r"/c/\d+/$"))
+    turns = page.locator("#turns > .turn")
+    expect(turns.nth(0).locator(".badge-succeeded")).to_be_visible(timeout=30_000)
+    page.reload()  # the top bar as the server renders it, the first turn's cost counted
+    spend = page.locator("#budget-meter strong")
+    before = spend.inner_text()
+
+    send_prompt(page, "now at night, in the rain")
+    expect(turns.nth(1).locator(".badge-succeeded")).to_be_visible(timeout=30_000)
+    expect(spend).not_to_have_text(before)
+    live = spend.inner_text()
+    page.reload()
+    expect(spend).to_have_text(live)  # what a reload shows: the month's spend, this turn counted

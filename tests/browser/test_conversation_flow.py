@@ -124,9 +124,9 @@ def test_a_failed_turns_error_is_not_under_the_composer(sized_page, atelier_serv
     page.screenshot(path=artifacts_dir / f"conversation-error-{page.width_name}.png")
 
 
-def seed_long_conversation(atelier_server, turns: int = 60) -> int:
+def seed_long_conversation(atelier_server, turns: int = 60, size: int = 256) -> int:
     output = atelier_server.manage(
-        "seed_conversation", "--turns", str(turns), "--size", "256", "--branch-every", "9"
+        "seed_conversation", "--turns", str(turns), "--size", str(size), "--branch-every", "9"
     )
     return int(output.strip().splitlines()[-1])
 
@@ -224,3 +224,63 @@ def test_the_reference_field_is_visible_labelled_and_sent(
     page.screenshot(path=artifacts_dir / f"conversation-short-top-{page.width_name}.png")
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.screenshot(path=artifacts_dir / f"conversation-short-{page.width_name}.png")
+
+
+def test_the_latest_turns_other_formats_menu_opens_clear_of_the_composer_and_closes_on_escape(
+    sized_page, atelier_server, artifacts_dir
+):
+    page = sized_page
+    conversation = seed_long_conversation(atelier_server, turns=3, size=1024)
+    log_in(page, atelier_server)
+    page.goto(f"{atelier_server.base_url}/c/{conversation}/")
+    page.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    latest = page.locator("#turns > .turn").last
+    toggle = latest.get_by_label("Other download formats")
+    menu = latest.locator(".download-menu")
+    toggle.click()
+    webp = latest.get_by_role("link", name="Download WebP")
+    expect(webp).to_be_visible()
+    page.wait_for_timeout(100)  # the menu has found its side
+    page.screenshot(path=artifacts_dir / f"conversation-download-menu-{page.width_name}.png")
+    # Every item is inside the window and is what is under the pointer there, not the composer.
+    covered = page.evaluate(
+        """(menu) => [...menu.querySelectorAll('.menu a')].flatMap((item) => {
+          const box = item.getBoundingClientRect();
+          const points = [[box.left + 4, box.top + 4], [box.right - 4, box.bottom - 4]];
+          return points.filter(([x, y]) => y < 0 || y > innerHeight || document.elementFromPoint(x, y) !== item)
+                       .map(([x, y]) => `${item.textContent} at (${x}, ${y})`);
+        })""",
+        menu.element_handle(),
+    )
+    assert covered == [], f"menu items hidden or covered: {covered}"
+    with page.expect_download() as download:
+        webp.click(timeout=5_000)
+    assert download.value.suggested_filename.endswith(".webp")
+
+    # Escape closes it, from an item or from its toggle, and gives the focus back to the toggle.
+    webp.focus()
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(toggle).to_be_focused()
+    # The shortcut sheet opened from an open menu does not leave it open behind.
+    page.keyboard.press("Enter")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcut-sheet")).to_be_visible()
+    expect(menu).not_to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcut-sheet")).to_be_hidden()
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(toggle).to_be_focused()
+    # The shortcut sheet opened from an open menu does not leave it open behind.
+    page.keyboard.press("Enter")
+    page.keyboard.press("?")
+    expect(page.locator("#shortcut-sheet")).to_be_visible()
+    expect(menu).not_to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcut-sheet")).to_be_hidden()
+    expect(toggle).to_be_focused()

@@ -66,6 +66,11 @@ async def relays_partial_then_final_fragments_in_order(alice) -> None:
     assert branch_map["target"] == "#branch-map" and branch_map["swap"] == "outerHTML"
     assert f'href="#turn-{turn.pk}"' in branch_map["content"]
     assert "thumb?w=128" in branch_map["content"]
+    # And the top bar's month spend, with this turn counted.
+    spend = await communicator.receive_json_from(timeout=5)
+    assert spend["target"] == "#budget-meter" and spend["swap"] == "outerHTML"
+    assert 'id="budget-meter"' in spend["content"] and "this month" in spend["content"]
+    assert "<strong>$0.00</strong>" not in spend["content"]
     await communicator.disconnect()
 
 

@@ -1,6 +1,6 @@
-"""What the conversation's websocket reads when a job says "look again": a running turn alone, an ended one
-with the rest of the conversation (for the cost and the branch map), in three queries either way; the
-message's `ended` is only a hint, the row decides."""
+"""What the conversation's websocket reads when a job says "look again": a running turn alone in three
+queries, an ended one with the rest of the conversation (for the cost and the branch map) and the month's
+spend (for the top bar) in six; the message's `ended` is only a hint, the row decides."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.db.models import Sum
 from conversations import services
 from conversations.consumers import ConversationConsumer
 from conversations.models import Turn
+from studio.core.pricing import format_usd
 from studio.models import GenerationJob, UsageRecord
 from tests.support.factories import make_conversation, send_turn, tool_options
 
@@ -27,6 +28,7 @@ def recorded_cost(conversation) -> Decimal | None:
 def consumer_of(conversation) -> ConversationConsumer:
     consumer = ConversationConsumer()
     consumer.pk = conversation.pk
+    consumer.scope = {"user": conversation.owner}
     return consumer
 
 
@@ -52,17 +54,21 @@ def test_a_running_turn_is_read_alone_in_three_queries(finished_and_running, dja
     assert 'data-status="running"' in html and "Generating" in html
 
 
-def test_an_ended_turn_comes_with_the_cost_and_the_map_in_three_queries(
+def test_an_ended_turn_comes_with_the_cost_the_map_and_the_month_spend_in_six_queries(
     finished_and_running, django_assert_num_queries
 ):
     conversation, first, second, _ = finished_and_running
-    with django_assert_num_queries(3):  # the conversation's turns, their images, their usage
+    # The conversation's turns, their images, their usage; the month's usage, reservations and budget.
+    with django_assert_num_queries(6):
         turn_id, html, finished = consumer_of(conversation)._render_turn_now(second.job_id, ended=True)
     assert turn_id == second.pk and 'data-status="succeeded"' in html
-    cost_html, map_html = finished
+    cost_html, map_html, spend_html = finished
     spent = recorded_cost(conversation)
     assert spent is not None and f"{spent.quantize(Decimal('0.001'))}" in cost_html
     assert f'href="#turn-{first.pk}"' in map_html and f'href="#turn-{second.pk}"' in map_html
+    # The top bar's month spend: this conversation is all alice spent this month.
+    assert 'id="budget-meter"' in spend_html and "hx-swap-oob" not in spend_html
+    assert f"<strong>{format_usd(spent)}</strong> this month" in spend_html
 
 
 def test_the_row_decides_when_the_hint_is_stale(finished_and_running):
