@@ -76,3 +76,30 @@ document.addEventListener("htmx:after:swap", () => {
   form.scrollIntoView({ block: "nearest" });
   form.querySelector("input[name=size]")?.focus({ preventScroll: true });
 });
+
+// Generate and Draft answer with the new job's card, put first in the results. On a phone the form fills the
+// screen and that card lands far below it: while the request is out, the pressed button shows it is working;
+// then the card comes into view, unless it is there already (a desktop, with the results beside the form).
+const isStudioSubmit = (event) => event.detail.ctx?.sourceElement?.id === "studio-form";
+
+document.addEventListener("htmx:before:request", (event) => {
+  if (isStudioSubmit(event)) event.detail.ctx.request.submitter?.setAttribute("aria-busy", "true");
+});
+document.addEventListener("htmx:finally:request", (event) => {
+  if (isStudioSubmit(event)) event.detail.ctx.request.submitter?.removeAttribute("aria-busy");
+});
+
+function isMostlyInView(element) {
+  const rect = element.getBoundingClientRect();
+  const top = document.querySelector(".topbar")?.getBoundingClientRect().bottom ?? 0;
+  const shown = Math.min(rect.bottom, window.innerHeight) - Math.max(rect.top, top);
+  return rect.top >= top && shown >= Math.min(rect.height, window.innerHeight / 2);
+}
+
+document.addEventListener("htmx:after:swap", (event) => {
+  if (!isStudioSubmit(event) || event.detail.ctx.target?.id !== "jobs") return; // a form sent back with errors
+  const card = event.detail.ctx.target.querySelector(".job-item");
+  if (!card || isMostlyInView(card)) return;
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  card.scrollIntoView({ behavior: still ? "instant" : "smooth", block: "start" });
+});

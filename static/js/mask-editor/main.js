@@ -2,8 +2,10 @@
 // Painting touches only the working-resolution mask; the screen is composed once per animation frame.
 
 import { Mask } from "./mask.js";
+import { fittedView, resizedView } from "./view.js";
 
 const MIN_ZOOM = 0.05;
+const REFIT_DELAY_MS = 150; // a window dragged wider, a phone turned: the view settles once, at the end
 const NOT_TEXT = ["button", "checkbox", "color", "file", "image", "radio", "range", "reset", "submit"];
 
 // Typing in a field: no shortcut takes the key (the same rule as static/js/shortcuts.js).
@@ -37,6 +39,8 @@ class MaskEditor {
     this.tool = "brush";
     this.zoom = 1;
     this.offset = { x: 0, y: 0 };
+    this.fitted = true; // the view is the fitted one, until the designer zooms or pans
+    this.viewSize = this.stageSize(); // the stage's size the zoom and offset were set for
     this.pointers = new Map();
     this.timings = [];
     this.dirty = true;
@@ -131,25 +135,52 @@ class MaskEditor {
 
   // -- View ------------------------------------------------------------------------------------------
 
+  imageSize() { return { width: this.width, height: this.height }; }
+
+  stageSize() {
+    const { width, height } = this.viewport.getBoundingClientRect();
+    return { width, height };
+  }
+
+  // The stage changed size (the observer sees window resizes and orientation changes through it): the canvas
+  // follows at once, so the image is never stretched; the view follows when the resizing stops.
   resize() {
     const dpr = window.devicePixelRatio || 1;
-    const { width, height } = this.viewport.getBoundingClientRect();
+    const { width, height } = this.stageSize();
     this.canvas.width = Math.max(1, Math.round(width * dpr));
     this.canvas.height = Math.max(1, Math.round(height * dpr));
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
+    clearTimeout(this.refitTimer);
+    this.refitTimer = setTimeout(() => this.refit(), REFIT_DELAY_MS);
     this.requestDraw();
   }
 
+  // A fitted view fits the new stage; a view the designer zoomed or panned is kept, within reach.
+  refit() {
+    const stage = this.stageSize();
+    if (!stage.width || !stage.height) return; // hidden: nothing to fit to
+    if (stage.width === this.viewSize.width && stage.height === this.viewSize.height) return;
+    if (this.fitted) return this.fit();
+    this.setView(resizedView({ zoom: this.zoom, offset: this.offset }, this.imageSize(), this.viewSize, stage), stage);
+  }
+
   fit() {
-    const { width, height } = this.viewport.getBoundingClientRect();
-    this.zoom = Math.min(width / this.width, height / this.height) * 0.96;
-    this.offset = { x: (width - this.width * this.zoom) / 2, y: (height - this.height * this.zoom) / 2 };
+    const stage = this.stageSize();
+    this.setView(fittedView(this.imageSize(), stage), stage);
+    this.fitted = true;
+  }
+
+  setView({ zoom, offset }, stage) {
+    this.zoom = zoom;
+    this.offset = offset;
+    this.viewSize = stage;
     this.updateCursorSize();
     this.requestDraw();
   }
 
   zoomBy(factor, at) {
+    this.fitted = false;
     const rect = this.viewport.getBoundingClientRect();
     const point = at ?? { x: rect.width / 2, y: rect.height / 2 };
     const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.zoom * factor));
@@ -237,6 +268,7 @@ class MaskEditor {
     if (this.gesture && this.pointers.size === 2) {
       this.pinch();
     } else if (this.panning) {
+      this.fitted = false;
       this.offset.x += event.clientX - this.panning.x;
       this.offset.y += event.clientY - this.panning.y;
       this.panning = { x: event.clientX, y: event.clientY };
@@ -279,6 +311,7 @@ class MaskEditor {
   pinch() {
     const now = this.twoFingerState();
     const rect = this.viewport.getBoundingClientRect();
+    this.fitted = false;
     this.offset.x += now.mid.x - this.gesture.mid.x;
     this.offset.y += now.mid.y - this.gesture.mid.y;
     if (this.gesture.distance > 0) {
