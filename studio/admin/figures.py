@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,8 +13,18 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+# The cost-per-day chart's SVG units: the plot, with room left of it for the scale's amounts, above it for
+# the dearest bar's amount and below it for the days.
 CHART_WIDTH = 720
-CHART_HEIGHT = 160
+CHART_HEIGHT = 200
+PLOT_LEFT = 64
+PLOT_RIGHT = CHART_WIDTH - 8
+PLOT_TOP = 18
+PLOT_BOTTOM = CHART_HEIGHT - 24
+BAR_MAX_WIDTH = 48
+LABEL_WIDTH = 56  # what a day ("Dec 17") or an amount ("$123.45") needs at the chart's text size
+CENT = Decimal("0.01")
+
 CSV_COLUMNS = (
     ("created_at", "time"),
     ("owner__username", "user"),
@@ -68,23 +79,83 @@ class Bar:
     y: float
     width: float
     height: float
+    labelled: bool  # its day below it and its amount above it; a crowded chart labels every few bars
+
+    @property
+    def middle(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A mark of the cost scale, with its amount, at this height."""
+
+    amount: Decimal
+    y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    ticks: list[Tick]
+    # Not fields: the template's copy of the geometry.
+    width = CHART_WIDTH
+    height = CHART_HEIGHT
+    plot_left = PLOT_LEFT
+    plot_right = PLOT_RIGHT
+    plot_bottom = PLOT_BOTTOM
+
+    @property
+    def dearest(self) -> Bar:
+        return max(self.bars, key=lambda bar: bar.cost)
+
+    @property
+    def top(self) -> Decimal:
+        return self.ticks[-1].amount
 
 
 def cost_per_day(days: list[dict]) -> list[tuple[date, Decimal]]:
     return [(day["day"], day["cost_usd"] or Decimal("0")) for day in days]
 
 
-def chart_bars(days: list[tuple[date, Decimal]]) -> list[Bar]:
-    """Geometry of an SVG bar chart, one bar per day, scaled to the dearest day."""
+def scale_step(dearest: Decimal) -> Decimal:
+    """The step of a cost scale that reaches `dearest` in two to four round steps (1, 2 or 5 x 10^n), so its
+    marks read as plain amounts: $0, $5, $10, $15 rather than $0, $3.09, $6.18, $9.27."""
+    rough = dearest / 4
+    power = Decimal(10) ** rough.adjusted()
+    return next(power * multiple for multiple in (1, 2, 5, 10) if power * multiple >= rough)
+
+
+def chart(days: list[tuple[date, Decimal]]) -> Chart | None:
+    """Geometry of an SVG bar chart, one bar per day, against a cost scale from $0 to a round amount at or
+    above the dearest day. Bars are never wider than BAR_MAX_WIDTH, so a single day is a bar, not a block."""
     if not days:
-        return []
-    top = max(cost for _, cost in days) or Decimal("1")
-    slot = CHART_WIDTH / len(days)
-    bars = []
-    for index, (day, cost) in enumerate(days):
-        height = float(cost / top) * (CHART_HEIGHT - 20)
-        bars.append(Bar(day, cost, index * slot + slot * 0.1, CHART_HEIGHT - height, slot * 0.8, height))
-    return bars
+        return None
+    dearest = max(cost for _, cost in days) or CENT
+    step = scale_step(dearest)
+    top = step * math.ceil(dearest / step)
+    plot_height = PLOT_BOTTOM - PLOT_TOP
+
+    def y_of(amount: Decimal) -> float:
+        return PLOT_BOTTOM - float(amount / top) * plot_height
+
+    ticks = [Tick(step * n, y_of(step * n)) for n in range(int(top / step) + 1)]
+    slot = (PLOT_RIGHT - PLOT_LEFT) / len(days)
+    width = min(slot * 0.8, BAR_MAX_WIDTH)
+    every = math.ceil(LABEL_WIDTH / slot)
+    bars = [
+        Bar(
+            day,
+            cost,
+            x=PLOT_LEFT + index * slot + (slot - width) / 2,
+            y=y_of(cost),
+            width=width,
+            height=PLOT_BOTTOM - y_of(cost),
+            labelled=index % every == 0,
+        )
+        for index, (day, cost) in enumerate(days)
+    ]
+    return Chart(bars, ticks)
 
 
 def date_drilldown(cl, days: list[date]) -> dict:

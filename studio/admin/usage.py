@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import build_q_object_from_lookup_parameters
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from studio.admin import figures
 from studio.admin.base import ReadOnlyAdmin
 from studio.admin.search import search_words, users_named
-from studio.core import sizes
+from studio.core import pricing, sizes
 from studio.models import GenerationJob, UsageRecord
 
 
@@ -33,13 +36,26 @@ class RecordAndJobFilter(admin.SimpleListFilter):
 
 
 class ModelFilter(RecordAndJobFilter):
-    """The models Atelier knows, from its own table: no DISTINCT over a million rows to list them."""
+    """The models that can have records: the image and mainline models Atelier prices, and the mainline model
+    it is set to (it may be a dated snapshot). From Atelier's own tables, not a DISTINCT over a million
+    records (no index has the model). Models never priced (dall-e-2, dall-e-3) are not offered, but a link
+    that names one still filters by it, and shows it chosen."""
 
     title = "model"
     parameter_name = "model"
 
     def lookups(self, request, model_admin):
-        return [(name, name) for name in (*sizes.offered_models(), *sizes.RETIRED_MODELS)]
+        names = dict.fromkeys(
+            (
+                *sizes.offered_models(),
+                *pricing.PRICES,
+                *pricing.MAINLINE_PRICES,
+                settings.ATELIER_MAINLINE_MODEL,
+            )
+        )
+        if self.value():
+            names.setdefault(self.value())
+        return [(name, name) for name in names]
 
     def lookup(self, model, value: str) -> dict:
         return {"image_model": value} if model is GenerationJob else {"model": value}
@@ -91,19 +107,21 @@ class _Echo:
 
 @admin.register(UsageRecord)
 class UsageRecordAdmin(ReadOnlyAdmin):
+    # Thirteen columns beside the filters in a 1440 px window: short headers and figures (admin.css keeps time,
+    # model, quality and size on one line and right-aligns the figures; the page leaves out the app list).
     list_display = (
-        "created_at",
+        "time",
         "owner",
-        "api",
+        "api_name",
         "model",
         "quality",
         "size",
-        "input_text_tokens",
-        "input_image_tokens",
-        "cached_input_tokens",
-        "output_tokens",
-        "partial_image_tokens",
-        "cost_usd",
+        "text_in",
+        "image_in",
+        "cached_in",
+        "out",
+        "partials",
+        "cost",
         "estimated",
     )
     list_filter = ("owner", ModelFilter, QualityFilter, ApiFilter, "estimated", "created_at")
@@ -156,15 +174,45 @@ class UsageRecordAdmin(ReadOnlyAdmin):
             context["usage_totals"] = figures.totals(sums)
             context["usage_drilldown"] = figures.date_drilldown(cl, [day["day"] for day in sums])
             context["usage_days"] = days
-            context["usage_bars"] = figures.chart_bars(days)
+            context["usage_chart"] = figures.chart(days)
             # Blocked jobs are not charged, so they have no records here: counted over the jobs the filters pick.
             context["block_counts"] = figures.block_counts(self.filtered_jobs(request, cl))
-            context["chart_width"] = figures.CHART_WIDTH
-            context["chart_height"] = figures.CHART_HEIGHT
             context["export_url"] = reverse("admin:studio_usagerecord_export") + (
                 f"?{request.GET.urlencode()}" if request.GET else ""
             )
         return response
+
+    @admin.display(description="Time", ordering="created_at")
+    def time(self, record: UsageRecord) -> str:
+        return f"{timezone.localtime(record.created_at):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="API", ordering="api")
+    def api_name(self, record: UsageRecord) -> str:
+        return record.get_api_display().removesuffix(" API")
+
+    @admin.display(description="Text in", ordering="input_text_tokens")
+    def text_in(self, record: UsageRecord) -> str:
+        return intcomma(record.input_text_tokens)
+
+    @admin.display(description="Image in", ordering="input_image_tokens")
+    def image_in(self, record: UsageRecord) -> str:
+        return intcomma(record.input_image_tokens)
+
+    @admin.display(description="Cached in", ordering="cached_input_tokens")
+    def cached_in(self, record: UsageRecord) -> str:
+        return intcomma(record.cached_input_tokens)
+
+    @admin.display(description="Out", ordering="output_tokens")
+    def out(self, record: UsageRecord) -> str:
+        return intcomma(record.output_tokens)
+
+    @admin.display(description="Of which partials", ordering="partial_image_tokens")
+    def partials(self, record: UsageRecord) -> str:
+        return intcomma(record.partial_image_tokens)
+
+    @admin.display(description="Cost", ordering="cost_usd")
+    def cost(self, record: UsageRecord) -> str:
+        return pricing.format_usd(record.cost_usd)
 
     def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
         if not self.has_view_permission(request):

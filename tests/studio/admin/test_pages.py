@@ -83,3 +83,18 @@ def test_the_page_shows_the_users_month_of_spending(
     page = alice_client.get("/")
     assert b"of $5.00 this month" in page.content
     assert b"<meter" in page.content
+
+
+def test_every_admin_page_links_the_favicon(staff_client):
+    from django.templatetags.static import static
+
+    icon = f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'.encode()
+    for url in (
+        "/admin/",
+        "/admin/studio/usagerecord/",
+        "/admin/studio/generationjob/",
+        "/admin/password_change/",
+    ):
+        assert icon in staff_client.get(url).content, url
+    staff_client.logout()
+    assert icon in staff_client.get("/admin/login/").content

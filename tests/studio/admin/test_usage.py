@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from studio.admin import figures
 from studio.models import UsageRecord
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +91,56 @@ def test_the_chart_has_one_bar_per_day_with_that_days_cost(staff_client, records
     for record in records:
         day = timezone.localtime(record.created_at).date()
         by_day[day] = by_day.get(day, Decimal("0")) + record.cost_usd
-    bars = response.context["usage_bars"]
+    bars = response.context["usage_chart"].bars
     assert {bar.day: bar.cost for bar in bars} == by_day
     tallest = max(bars, key=lambda bar: bar.cost)
     assert tallest.height == max(bar.height for bar in bars)
     assert response.content.count(b"<rect ") == len(by_day)
+
+
+def test_a_single_day_reads_as_a_labelled_bar_against_a_scale(staff_client, alice):
+    day = timezone.localtime().replace(year=2026, month=3, day=4, hour=12)
+    for cost in ("12.25", "0.10"):
+        UsageRecord.objects.create(
+            owner=alice,
+            api="images",
+            model="gpt-image-2",
+            quality="high",
+            size="1024x1024",
+            cost_usd=Decimal(cost),
+            created_at=day,
+        )
+    response = staff_client.get(URL)
+    chart = response.context["usage_chart"]
+    [bar] = chart.bars
+    assert bar.labelled and bar.width <= figures.BAR_MAX_WIDTH
+    assert [tick.amount for tick in chart.ticks] == [0, 5, 10, 15]
+    assert chart.ticks[-1].y < bar.y < chart.ticks[-2].y  # $12.35 between the $15 and $10 marks
+    page = response.content.decode()
+    assert '<title id="usage-chart-title">Bar chart of cost per day, Mar 4, 2026</title>' in page
+    assert "1 day with usage, $12.35 in all; the dearest, Mar 4, cost $12.35" in page
+    assert "The scale runs from $0 to $15.00." in page
+    assert ">Mar 4</text>" in page and ">$12.35</text>" in page
+    assert ">$0.00</text>" in page and ">$15.00</text>" in page
+
+
+@pytest.mark.parametrize(
+    ("dearest", "step"),
+    [("12.35", "5"), ("99.10", "50"), ("0.84", "0.5"), ("0.003", "0.001"), ("1200", "500"), ("4", "1")],
+)
+def test_the_scale_goes_up_in_round_steps(dearest, step):
+    assert figures.scale_step(Decimal(dearest)) == Decimal(step)
+
+
+def test_a_crowded_chart_labels_every_few_bars():
+    start = timezone.localdate()
+    days = [(start - timedelta(days=n), Decimal("1")) for n in range(90, 0, -1)]
+    bars = figures.chart(days).bars
+    labelled = [bar for bar in bars if bar.labelled]
+    assert bars[0].labelled and 90 > len(labelled) > 5
+    gaps = [b.middle - a.middle for a, b in itertools.pairwise(labelled)]
+    assert min(gaps) >= figures.LABEL_WIDTH
+    assert figures.chart([]) is None
 
 
 def test_the_csv_export_matches_the_filtered_list(staff_client, records, charlie):
@@ -279,3 +326,76 @@ def test_the_block_counts_follow_the_model_api_and_search(staff_client, blocks):
     assert blocks_by_stage(staff_client, {"q": "lighthouse"}) == {"input": 1}
     assert blocks_by_stage(staff_client, {"q": "charlie"}) == {"input": 1}
     assert blocks_by_stage(staff_client, {"q": "nothing-like-it"}) == {}
+
+
+def test_the_model_filter_offers_every_model_atelier_prices(staff_client, alice):
+    from studio.core import pricing
+
+    UsageRecord.objects.create(owner=alice, api="responses", model="gpt-5.4", cost_usd=Decimal("0.02"))
+    UsageRecord.objects.create(owner=alice, api="responses", model="gpt-image-2", cost_usd=Decimal("0.2"))
+    response = staff_client.get(URL)
+    [model_filter] = [spec for spec in response.context["cl"].filter_specs if spec.title == "model"]
+    offered = [name for name, _ in model_filter.lookup_choices]
+    assert {*pricing.PRICES, *pricing.MAINLINE_PRICES, "gpt-image-2-2026-04-21"} == set(offered)
+    assert b'href="?model=gpt-5.4"' in response.content
+    filtered = staff_client.get(URL, {"model": "gpt-5.4"})
+    assert filtered.context["usage_totals"]["records"] == 1
+    assert filtered.context["usage_totals"]["cost_usd"] == Decimal("0.02")
+
+
+def test_a_model_no_longer_offered_still_filters_and_shows_chosen(staff_client, alice):
+    UsageRecord.objects.create(owner=alice, api="images", model="dall-e-3", cost_usd=Decimal("0.04"))
+    assert b"?model=dall-e-3" not in staff_client.get(URL).content
+    response = staff_client.get(URL, {"model": "dall-e-3"})
+    assert response.context["usage_totals"]["records"] == 1
+    cl = response.context["cl"]
+    [model_filter] = [spec for spec in cl.filter_specs if spec.title == "model"]
+    chosen = [choice["display"] for choice in model_filter.choices(cl) if choice["selected"]]
+    assert chosen == ["dall-e-3"]
+
+
+def test_listing_the_models_reads_no_table(rf, django_assert_num_queries):
+    from django.contrib import admin
+
+    from studio.admin.usage import ModelFilter
+
+    with django_assert_num_queries(0):
+        spec = ModelFilter(rf.get(URL), {}, UsageRecord, admin.site._registry[UsageRecord])
+    assert ("gpt-5.4", "gpt-5.4") in spec.lookup_choices
+
+
+def test_the_list_has_short_headers_and_formatted_figures(staff_client, alice):
+    UsageRecord.objects.create(
+        owner=alice,
+        api="responses",
+        model="gpt-image-2",
+        quality="high",
+        size="1536x1024",
+        input_text_tokens=41234,
+        input_image_tokens=12345,
+        cached_input_tokens=1024,
+        output_tokens=123456,
+        partial_image_tokens=300,
+        cost_usd=Decimal("12.345678"),
+    )
+    page = staff_client.get(URL).content.decode()
+    for column, header in [
+        ("text_in", "Text in"),
+        ("image_in", "Image in"),
+        ("cached_in", "Cached in"),
+        ("out", "Out"),
+        ("partials", "Of which partials"),
+        ("cost", "Cost"),
+        ("api_name", "API"),
+        ("time", "Time"),
+    ]:
+        assert f'class="sortable column-{column}' in page and f">{header}</a>" in page, column
+    for column, figure in [
+        ("text_in", "41,234"),
+        ("image_in", "12,345"),
+        ("out", "123,456"),
+        ("cost", "$12.35"),
+        ("api_name", "Responses"),
+    ]:
+        assert f'<td class="field-{column}">{figure}</td>' in page, column
+    assert "Input image tokens</a>" not in page
