@@ -149,9 +149,14 @@ async def _call_the_model(run: _Run) -> None:
             await _restart_chain(run)
     elif request.options.partial_images:
         # Live partials: one n=1 stream per image (OpenAI streams nothing else), side by side. Each tile
-        # fills and finishes on its own; if one fails, the others still finish, and are kept.
+        # fills and finishes on its own; if one fails, the others still finish, and are kept. A job sent
+        # before (put back in line, taken over, retried) asks again only for the tiles it has not got: each
+        # kept tile was stored with its usage, and asking again would pay for it twice.
+        done = await db(_finished_tiles)(run.job) if run.job.attempts > 1 else set()
         streams = [
-            openai_client.stream_image(request, images, mask, output_index=i) for i in range(request.n)
+            openai_client.stream_image(request, images, mask, output_index=i)
+            for i in range(request.n)
+            if i not in done
         ]
         outcomes = await asyncio.gather(
             *(_consume(run, stream) for stream in streams), return_exceptions=True
@@ -258,6 +263,11 @@ def _store_ending(run: _Run, ending: _Ending) -> ImageAsset | None:
         if ending.completed is not None:
             _complete_turn(run, ending.completed)
     return final
+
+
+def _finished_tiles(job: GenerationJob) -> set[int]:
+    """The output indexes of the images the job has already (each committed with its usage)."""
+    return set(job.images.filter(kind=ImageAsset.Kind.FINAL).values_list("output_index", flat=True))
 
 
 def _finished_before(job: GenerationJob) -> bool:

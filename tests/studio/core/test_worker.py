@@ -116,6 +116,36 @@ def test_a_taken_over_job_that_had_finished_is_not_called_or_charged_again(alice
     assert UsageRecord.objects.filter(job=job).count() == 2  # the image model's and the mainline model's
 
 
+def test_a_taken_over_job_asks_again_only_for_the_tiles_it_had_not_got(alice, emulator, settings):
+    """Two live tiles; the second's image and usage were never stored (its stream failed, then the worker
+    died): the worker taking the job over sends one stream, for that tile, and pays once for each."""
+    from studio.core.jobs import queue_job
+    from tests.support.factories import image_request
+
+    settings.ATELIER_JOB_RUNNER = "workers"
+    with transaction.atomic():
+        job = queue_job(alice, image_request(n=2, partial_images=1))
+        transaction.get_connection().run_on_commit.clear()
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    lost = job.images.get(kind=ImageAsset.Kind.FINAL, output_index=1)
+    records = list(UsageRecord.objects.filter(job=job))
+    assert len(records) == 2
+    records[1].delete()  # one tile's usage (the tiles cost the same: which one does not matter)
+    lost.delete()
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=Status.RUNNING, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    sent = len([r for r in emulator.received() if r["path"] == "/v1/images/generations"])
+
+    serve_until(Worker(poll_seconds=0.1), lambda: not GenerationJob.objects.active().exists())
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED
+    assert len([r for r in emulator.received() if r["path"] == "/v1/images/generations"]) == sent + 1
+    finals = job.images.filter(kind=ImageAsset.Kind.FINAL)
+    assert sorted(finals.values_list("output_index", flat=True)) == [0, 1]
+    assert UsageRecord.objects.filter(job=job).count() == 2
+
+
 def test_waiting_jobs_are_served_one_user_at_a_time():
     def job(pk, owner):
         return GenerationJob(pk=pk, owner_id=owner)
