@@ -145,6 +145,21 @@ def test_an_expired_chain_continues_from_the_parents_image_and_says_so(
     assert b"New chain" in page
 
 
+def test_an_expired_chain_without_an_image_to_go_on_from_says_what_to_do(
+    alice, emulator, emulator_fault, django_capture_on_commit_callbacks
+):
+    conversation = make_conversation(alice)
+    first = send_turn(conversation, "a lighthouse at dusk", django_capture_on_commit_callbacks)
+    first.job.images.filter(kind="final").delete()  # the designer deleted it from the gallery
+    emulator_fault("expired-chain")
+    second = send_turn(conversation, "make it stormy", django_capture_on_commit_callbacks, parent=first)
+    assert (second.job.status, second.job.error_code) == (
+        GenerationJob.Status.FAILED,
+        "previous_response_not_found",
+    )
+    assert "Branch from a turn whose image is still here" in second.job.error_message
+
+
 def send_page(user, conversation) -> bytes:
     from django.test import Client
 

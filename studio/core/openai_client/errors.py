@@ -108,7 +108,9 @@ def translate_error(exc: openai.OpenAIError) -> ModelServiceError:
         )
     if code == "previous_response_not_found":
         return ModelServiceError(
-            "The model service no longer keeps the earlier turns of this conversation.",
+            # Reached only when there is no image to start a new chain from (it was deleted): say what to do.
+            "The model service no longer keeps the earlier turns of this conversation, and the image to go on "
+            "from is gone. Branch from a turn whose image is still here, or start a new conversation.",
             code=code,
             request_id=request_id,
             detail=upstream,
