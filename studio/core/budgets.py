@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from studio.core.pricing import format_usd
@@ -72,7 +73,18 @@ def month_summary(user, *, exclude_job: GenerationJob | None = None) -> BudgetSu
     )
     if exclude_job is not None:
         held = held.exclude(job=exclude_job)
-    reserved = held.aggregate(s=Sum("amount_usd"))["s"]
+    # A running job's usage is recorded as each of its calls ends, and counts in `spent` at once; its
+    # reservation is settled only when the whole job ends. Until then it holds what is not recorded yet.
+    money = DecimalField(max_digits=12, decimal_places=6)
+    recorded = (
+        UsageRecord.objects.filter(job=OuterRef("job")).values("job").annotate(s=Sum("cost_usd")).values("s")
+    )
+    unrecorded = Greatest(
+        F("amount_usd") - Coalesce(Subquery(recorded, output_field=money), Value(ZERO, output_field=money)),
+        Value(ZERO, output_field=money),
+        output_field=money,
+    )
+    reserved = held.aggregate(s=Sum(unrecorded))["s"]
     return BudgetSummary(spent or ZERO, reserved or ZERO, budget_for(user))
 
 
