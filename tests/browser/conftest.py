@@ -68,7 +68,23 @@ def csp_violations() -> list[str]:
 
 @pytest.fixture
 def page(chromium_browser, csp_violations) -> Iterator:
-    context = chromium_browser.new_context(viewport={"width": 1440, "height": 900})
+    yield from _watched_page(chromium_browser, csp_violations, viewport={"width": 1440, "height": 900})
+
+
+@pytest.fixture
+def phone_page(chromium_browser, csp_violations) -> Iterator:
+    """A phone's page (390x844, touch), watched for CSP violations as `page` is."""
+    yield from _watched_page(
+        chromium_browser,
+        csp_violations,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+    )
+
+
+def _watched_page(chromium_browser, csp_violations: list[str], **context_options) -> Iterator:
+    context = chromium_browser.new_context(**context_options)
     context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
 

@@ -179,18 +179,9 @@ def test_shortcuts_never_fire_while_typing_in_the_prompt(editor):
 
 
 @pytest.fixture
-def phone(chromium_browser, atelier_server, csp_violations):
-    from tests.browser.conftest import RECORD_CSP_VIOLATIONS
-
-    context = chromium_browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    page = context.new_page()
-    open_editor(page, atelier_server)
-    yield page
-    csp_violations.extend(page.evaluate("window.__cspViolations || []"))
-    context.close()
+def phone(phone_page, atelier_server):
+    open_editor(phone_page, atelier_server)
+    return phone_page
 
 
 def touch_stroke(page, points) -> None:

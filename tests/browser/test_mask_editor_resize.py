@@ -3,11 +3,8 @@ narrowed, a phone turned); a view the designer zoomed or panned is kept, with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.browser.conftest import RECORD_CSP_VIOLATIONS
 from tests.browser.test_mask_editor import exported_alpha, open_editor, set_brush, stroke
 
 EDITOR = "document.getElementById('mask-editor').maskEditor"
@@ -40,16 +37,9 @@ def editor(page, atelier_server):
 
 
 @pytest.fixture
-def phone(chromium_browser, atelier_server, csp_violations) -> Iterator:
-    context = chromium_browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    page = context.new_page()
-    open_editor(page, atelier_server)
-    yield page
-    csp_violations.extend(page.evaluate("window.__cspViolations || []"))
-    context.close()
+def phone(phone_page, atelier_server):
+    open_editor(phone_page, atelier_server)
+    return phone_page
 
 
 def test_opened_on_a_phone_then_widened_or_turned_the_image_fits_again(phone, artifacts_dir):

@@ -4,12 +4,11 @@ view: brought there on a phone (the form fills the screen), left where it is on 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RECORD_CSP_VIOLATIONS, log_in
+from tests.browser.conftest import log_in
 
 # Holds the Studio's submit in the page until window.__sendSubmit() is called, so the busy state can be seen.
 HOLD_SUBMIT = """() => {
@@ -35,16 +34,9 @@ TOPBAR_HEIGHT = 56
 
 
 @pytest.fixture
-def phone(chromium_browser, atelier_server, csp_violations) -> Iterator:
-    context = chromium_browser.new_context(
-        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    page = context.new_page()
-    log_in(page, atelier_server)
-    yield page
-    csp_violations.extend(page.evaluate("window.__cspViolations || []"))
-    context.close()
+def phone(phone_page, atelier_server):
+    log_in(phone_page, atelier_server)
+    return phone_page
 
 
 def fill_the_form(page, server, prompt: str) -> None:

@@ -12,20 +12,13 @@ from studio.core import jobs
 from studio.core.requests import MAX_INPUT_IMAGES
 from studio.core.storage import store_image
 from studio.models import GenerationJob, ImageAsset
+from tests.conversations.test_views import FORM as TURN_FORM
 from tests.support.factories import make_conversation, send_turn, tool_options
 from tests.support.images import solid
 
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "prompt": "a poster for a jazz night",
-    "model": "gpt-image-2",
-    "size": "1024x1024",
-    "quality": "low",
-    "output_format": "png",
-    "moderation": "auto",
-    "partial_images": "0",
-}
+FORM = {**TURN_FORM, "partial_images": "0"}
 
 
 def gallery_images(owner, count: int) -> list[ImageAsset]:

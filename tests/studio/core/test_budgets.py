@@ -40,60 +40,39 @@ def test_a_job_past_the_budget_is_refused_saying_what_is_left_and_what_it_costs(
     assert refusal.value.remaining == Decimal("0.10")
 
 
+def a_record(owner, cost: str, **fields) -> UsageRecord:
+    return UsageRecord.objects.create(
+        owner=owner,
+        api="images",
+        model="gpt-image-2",
+        quality="high",
+        size="1024x1024",
+        cost_usd=Decimal(cost),
+        **fields,
+    )
+
+
 def test_a_running_job_is_counted_once_when_some_of_its_usage_is_recorded(alice):
     """Its tiles' usage is recorded as each ends, its reservation settled when the job ends: meanwhile the
     reservation holds only what is not recorded yet, never the same dollars twice."""
     Budget.objects.create(user=alice, monthly_usd=Decimal("1.00"))
     job = new_job(alice)
     budgets.reserve(job, Decimal("0.60"))
-    UsageRecord.objects.create(
-        owner=alice,
-        job=job,
-        api="images",
-        model="gpt-image-2",
-        quality="high",
-        size="1024x1024",
-        cost_usd=Decimal("0.211"),
-        upstream_key="tile-0",
-    )
+    a_record(alice, "0.211", job=job, upstream_key="tile-0")
     summary = budgets.month_summary(alice)
     assert (summary.spent, summary.reserved) == (Decimal("0.211"), Decimal("0.389"))
     budgets.reserve(new_job(alice), Decimal("0.40"))  # 0.211 + 0.389 + 0.40 fits in 1.00
-    UsageRecord.objects.create(
-        owner=alice,
-        job=job,
-        api="images",
-        model="gpt-image-2",
-        quality="high",
-        size="1024x1024",
-        cost_usd=Decimal("0.70"),
-        upstream_key="tile-1",
-    )
-    assert budgets.month_summary(alice, exclude_job=None).reserved == Decimal(
-        "0.40"
-    )  # none left on the first
+    a_record(alice, "0.70", job=job, upstream_key="tile-1")
+    # The first job's records now cover more than its reservation: it holds nothing, the second its 0.40.
+    assert budgets.month_summary(alice).reserved == Decimal("0.40")
 
 
 def test_spending_this_month_counts_and_last_month_does_not(alice):
     from datetime import timedelta
 
     Budget.objects.create(user=alice, monthly_usd=Decimal("1.00"))
-    UsageRecord.objects.create(
-        owner=alice,
-        api="images",
-        model="gpt-image-2",
-        quality="high",
-        size="1024x1024",
-        cost_usd=Decimal("0.90"),
-    )
-    old = UsageRecord.objects.create(
-        owner=alice,
-        api="images",
-        model="gpt-image-2",
-        quality="high",
-        size="1024x1024",
-        cost_usd=Decimal("5"),
-    )
+    a_record(alice, "0.90")
+    old = a_record(alice, "5")
     old.created_at = budgets.month_start() - timedelta(days=2)
     old.save()
     summary = budgets.month_summary(alice)

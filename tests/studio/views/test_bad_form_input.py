@@ -11,22 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from studio.core.requests import PROMPT_MAX
 from studio.models import GenerationJob, ImageAsset
+from tests.studio.views.test_studio import FORM as STUDIO_FORM
 from tests.support.images import solid
 
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "prompt": "a poster for a jazz night",
-    "model": "gpt-image-2",
-    "n": "1",
-    "size": "1024x1024",
-    "quality": "medium",
-    "output_format": "png",
-    "moderation": "auto",
-    "partial_images": "0",
-    "background": "auto",
-    "action": "generate",
-}
+FORM = {**STUDIO_FORM, "partial_images": "0"}
 
 
 def media_files(settings) -> set[str]:
